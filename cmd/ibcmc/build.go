@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/emit/registry"
+	"github.com/ibcmc/ibcmc/internal/outdir"
+	"github.com/ibcmc/ibcmc/version"
+)
+
+type buildCmd struct {
+	inputArgs
+	Out     string `short:"o" help:"Output directory." default:"out" type:"path"`
+	Strict  bool   `help:"Treat warnings as errors."`
+	Force   bool   `help:"Build into a non-empty directory that has no ibcmc manifest (its files are kept)."`
+	Check   bool   `help:"Write nothing; exit 1 and list the stale files when the output directory differs from what the design produces."`
+	CertDir string `name:"cert-dir" help:"Where proxy configs expect certificates and keys." default:"/etc/ibcmc/pki"`
+}
+
+func (c *buildCmd) Help() string {
+	return "A build that fails writes nothing. A build that succeeds replaces the previous ibcmc output in one step and never deletes files ibcmc did not write."
+}
+
+func (c *buildCmd) Run(e *env) error {
+	res, err := compile(c.Paths)
+	if err != nil {
+		return err
+	}
+	l := res.Diagnostics
+	if c.Strict {
+		l = l.Strict()
+	}
+	printText(e.stderr, l)
+	if l.HasErrors(false) {
+		fmt.Fprintf(e.stderr, "ibcmc: build failed; %s is unchanged\n", c.Out)
+		return invalid()
+	}
+	files, err := registry.EmitAll(res.Plan, emit.Options{ToolVersion: version.Tool, CertDir: c.CertDir})
+	if err != nil {
+		return fmt.Errorf("internal error: %w", err)
+	}
+	if c.Check {
+		stale, err := outdir.Diff(c.Out, files)
+		if err != nil {
+			return err
+		}
+		if len(stale) > 0 {
+			for _, s := range stale {
+				fmt.Fprintln(e.stdout, s)
+			}
+			return &exitError{code: exitInvalid, msg: fmt.Sprintf("%s is stale: %d file(s) differ from what the design produces; run ibcmc build", c.Out, len(stale))}
+		}
+		fmt.Fprintf(e.stderr, "%s is up to date (%d files)\n", c.Out, len(files))
+		return nil
+	}
+	if err := outdir.Write(c.Out, files, c.Force); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %d files to %s\n", len(files), c.Out)
+	_ = os.Stderr
+	return nil
+}

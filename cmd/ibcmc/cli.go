@@ -1,0 +1,148 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/ibcmc/ibcmc/compiler"
+	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/schema"
+	"github.com/ibcmc/ibcmc/version"
+)
+
+// Exit statuses, as spec/outputs.md defines them.
+const (
+	exitOK      = 0
+	exitInvalid = 1 // the design has errors (or warnings with --strict); drift with build --check
+	exitUsage   = 2 // usage, I/O or internal error
+	exitDiffers = 3 // diff --exit-code: the designs differ
+)
+
+// env is what every command receives: where to write and how to fail.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+// exitError carries an exit status up from a command with its message already printed (or none).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func invalid() error { return &exitError{code: exitInvalid} }
+
+type cli struct {
+	Version kong.VersionFlag `help:"Print the version of ibcmc and its design language."`
+
+	Build   buildCmd   `cmd:"" help:"Validate a design and write every artifact into the output directory."`
+	Vet     vetCmd     `cmd:"" help:"Validate a design and print its diagnostics."`
+	Explain explainCmd `cmd:"" help:"Explain a rule, or list every rule."`
+	Schema  schemaCmd  `cmd:"" help:"Print the embedded CUE schema of the design language."`
+	Ver     versionCmd `cmd:"" name:"version" help:"Print the version of ibcmc and its design language."`
+}
+
+// inputArgs are the design files every compiling command takes.
+type inputArgs struct {
+	Paths []string `arg:"" name:"path" help:"Design files (.cue, .json, .yaml) or one directory holding a CUE package."`
+}
+
+func versionString() string {
+	return fmt.Sprintf("ibcmc %s (design language %s, cuelang.org/go v0.17.1)", version.Tool, schema.Version)
+}
+
+// Run is the whole program behind main, with its streams injected so tests run every command in-process.
+func Run(args []string, stdout, stderr io.Writer) (code int) {
+	exited := false
+	parser, err := kong.New(&cli{},
+		kong.Name("ibcmc"),
+		kong.Description("Compile a Configuration Manager IBCM / cloud management gateway design into validated artifacts."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(c int) { code, exited = c, true; panic(exitPanic{}) }),
+		kong.Vars{"version": versionString()},
+		kong.UsageOnError(),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "ibcmc: internal error: %v\n", err)
+		return exitUsage
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); ok && exited {
+				if code != 0 {
+					code = exitUsage
+				}
+				return
+			}
+			fmt.Fprintf(stderr, "ibcmc: internal error: %v\n", r)
+			code = exitUsage
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "ibcmc: %v\n", err)
+		return exitUsage
+	}
+	err = kctx.Run(&env{stdout: stdout, stderr: stderr})
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(stderr, "ibcmc: %s\n", ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "ibcmc: %v\n", err)
+	return exitUsage
+}
+
+type exitPanic struct{}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(e *env) error {
+	fmt.Fprintln(e.stdout, versionString())
+	return nil
+}
+
+// compile runs the compiler and maps its usage errors to exit 2.
+func compile(paths []string) (*compiler.Result, error) {
+	res, err := compiler.Compile(paths, compiler.Options{})
+	if err != nil {
+		var ue *compiler.UsageError
+		if errors.As(err, &ue) {
+			return nil, &exitError{code: exitUsage, msg: ue.Error()}
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// printText prints errors and warnings to stderr; infos belong to the report.
+func printText(w io.Writer, l diag.List) {
+	var shown diag.List
+	infos := 0
+	for _, d := range l {
+		if d.Severity == diag.Info {
+			infos++
+			continue
+		}
+		shown = append(shown, d)
+	}
+	diag.WriteText(w, shown)
+	if infos > 0 {
+		fmt.Fprintf(w, "%d info finding(s): see report.md or --format json\n", infos)
+	}
+}
+
+func init() {
+	// Keep os imported for platforms where tests replace streams.
+	_ = os.Stdout
+}

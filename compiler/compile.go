@@ -1,0 +1,114 @@
+// Package compiler turns design files into a validated plan: load the user's CUE, JSON or YAML on its own,
+// unify it with the embedded #Design, validate, decode the unified value, convert it into the plan's typed
+// entities, derive endpoints, flows, certificates, install profiles and proxy routes, and run the rules.
+package compiler
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"cuelang.org/go/cue/cuecontext"
+
+	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/plan"
+	"github.com/ibcmc/ibcmc/rules"
+)
+
+// Options tune a compile.
+type Options struct {
+	// Cwd is the directory file names in diagnostics and provenance are relative to; default os.Getwd.
+	Cwd string
+}
+
+// Result is a compiled design. Plan is nil when the design did not get past the schema (IB000).
+type Result struct {
+	Plan        *plan.Plan
+	Diagnostics diag.List // sorted; includes every rule finding
+}
+
+// Deriver adds derived entities to a plan. Derivers run in order after the design's entities are built
+// and before the rules; they must tolerate unresolved references (IB211 reports those).
+type Deriver func(p *plan.Plan)
+
+// derivers is the ordered list of derivation passes.
+var derivers = []Deriver{
+	deriveEndpoints,
+}
+
+// Compile loads and checks the design. The error is for usage and I/O problems (exit 2); design problems
+// are diagnostics.
+func Compile(paths []string, opts Options) (*Result, error) {
+	cwd := opts.Cwd
+	if cwd == "" {
+		var err error
+		if cwd, err = os.Getwd(); err != nil {
+			return nil, &UsageError{Err: err}
+		}
+	}
+	ctx := cuecontext.New()
+	in, diags, err := loadUser(ctx, paths, cwd)
+	if err != nil {
+		return nil, err
+	}
+	if len(diags) > 0 {
+		diags.Sort()
+		return &Result{Diagnostics: diags}, nil
+	}
+	labels := collectPositions(in, cwd)
+	v, diags, err := unifyWithSchema(ctx, in.value, cwd, labels)
+	if err != nil {
+		return nil, err
+	}
+	if len(diags) > 0 {
+		diags.Sort()
+		return &Result{Diagnostics: diags}, nil
+	}
+	var raw rawDesign
+	if err := v.Decode(&raw); err != nil {
+		// The value validated against the schema, so a decode failure is a mismatch between the schema and
+		// the Go types: ibcmc's bug, not the user's.
+		return nil, fmt.Errorf("internal error: decoding the validated design: %w", err)
+	}
+	p := toPlan(&raw)
+	for _, path := range paths {
+		p.Sources = append(p.Sources, displayPath(absPath(path), cwd))
+	}
+	diags = structuralChecks(p)
+	for _, d := range derivers {
+		d(p)
+	}
+	diags = append(diags, rules.Run(p)...)
+	for i := range diags {
+		d := &diags[i]
+		d.Pos = labels.nearest(d.Path)
+		if d.Path != "" && !labels.written(d.Path) && d.Code != "IB000" {
+			d.Message += fmt.Sprintf(" (%s is not written in the design; its default applies)", d.Path)
+		}
+	}
+	diags.Sort()
+	p.Findings = diags
+	return &Result{Plan: p, Diagnostics: diags}, nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// structuralChecks are schema constraints that read better from Go than as CUE disjunctions.
+func structuralChecks(p *plan.Plan) diag.List {
+	var out diag.List
+	for _, s := range p.Systems {
+		if s.IntranetFQDN == "" && s.InternetFQDN == "" {
+			out = append(out, diag.Diagnostic{
+				Code: "IB000", Name: "schema", Severity: diag.Error, Source: "design-language.md",
+				Path:    plan.Join(s.Path, "fqdn"),
+				Message: fmt.Sprintf("system %q needs at least one of fqdn.intranet and fqdn.internet", s.Name),
+			})
+		}
+	}
+	return out
+}

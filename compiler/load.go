@@ -1,0 +1,296 @@
+package compiler
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/token"
+	cuejson "cuelang.org/go/encoding/json"
+	cueyaml "cuelang.org/go/encoding/yaml"
+
+	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/plan"
+	"github.com/ibcmc/ibcmc/schema"
+)
+
+// MaxInputBytes caps each design file. Real designs are kilobytes; the cap keeps a stray multi-gigabyte
+// file from exhausting memory before any diagnostic can be printed.
+const MaxInputBytes = 32 << 20
+
+// UsageError is a problem with the invocation or the file system rather than with the design (exit 2).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// schemaFile is how schema positions read in messages.
+const schemaPrefix = "<ibcmc schema>"
+
+// The CUE runtime is not safe for concurrent use by one context; each compile gets its own context, and
+// the schema instance is parsed once and reused (build.Instance is read-only after loading).
+var (
+	schemaOnce sync.Once
+	schemaInst *build.Instance
+	schemaErr  error
+)
+
+func loadSchemaInstance() (*build.Instance, error) {
+	schemaOnce.Do(func() {
+		insts := load.Instances([]string{"."}, &load.Config{
+			FS:         schema.FS,
+			FromFSPath: func(s string) string { return path.Join(schemaPrefix, s) },
+		})
+		schemaInst, schemaErr = insts[0], insts[0].Err
+	})
+	return schemaInst, schemaErr
+}
+
+// userInput is the user's design compiled on its own, with the ASTs it came from for label positions.
+type userInput struct {
+	value cue.Value
+	files []*ast.File
+	exprs []ast.Expr // JSON documents
+}
+
+// loadUser reads the design files or directory. I/O problems are UsageErrors; CUE syntax and evaluation
+// problems are returned as diagnostics.
+func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.List, error) {
+	if len(paths) == 0 {
+		return nil, nil, usagef("no design given: name one or more .cue, .json or .yaml files, or a directory")
+	}
+	var cueFiles, dataFiles []string
+	var dirs []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, nil, usagef("%s: no such file or directory", p)
+			}
+			return nil, nil, usagef("%v", err)
+		}
+		if st.IsDir() {
+			dirs = append(dirs, p)
+			continue
+		}
+		if st.Size() > MaxInputBytes {
+			return nil, nil, usagef("%s: %d bytes is over the %d-byte limit for a design file", p, st.Size(), MaxInputBytes)
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".cue":
+			cueFiles = append(cueFiles, p)
+		case ".json", ".yaml", ".yml":
+			dataFiles = append(dataFiles, p)
+		default:
+			return nil, nil, usagef("%s: unsupported file type (want .cue, .json, .yaml or .yml)", p)
+		}
+	}
+	if len(dirs) > 0 && (len(dirs) > 1 || len(cueFiles)+len(dataFiles) > 0) {
+		return nil, nil, usagef("give either one directory holding a CUE package or a list of files, not both")
+	}
+
+	in := &userInput{}
+	var values []cue.Value
+	var diags diag.List
+	addErr := func(err error) {
+		diags = append(diags, cueDiagnostics(err, cwd, nil)...)
+	}
+
+	if len(dirs) == 1 {
+		entries, err := os.ReadDir(dirs[0])
+		if err != nil {
+			return nil, nil, usagef("%v", err)
+		}
+		hasCUE := false
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
+				hasCUE = true
+				if info, err := e.Info(); err == nil && info.Size() > MaxInputBytes {
+					return nil, nil, usagef("%s: over the %d-byte limit for a design file", filepath.Join(dirs[0], e.Name()), MaxInputBytes)
+				}
+			}
+		}
+		if !hasCUE {
+			return nil, nil, usagef("%s: directory holds no .cue files", dirs[0])
+		}
+		cueFiles = nil
+		v, files, err := loadCUE(ctx, []string{"."}, dirs[0])
+		if err != nil {
+			addErr(err)
+		} else {
+			values = append(values, v)
+			in.files = append(in.files, files...)
+		}
+	}
+	if len(cueFiles) > 0 {
+		v, files, err := loadCUE(ctx, cueFiles, "")
+		if err != nil {
+			addErr(err)
+		} else {
+			values = append(values, v)
+			in.files = append(in.files, files...)
+		}
+	}
+	for _, p := range dataFiles {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, usagef("%v", err)
+		}
+		name := displayPath(p, cwd)
+		if strings.EqualFold(filepath.Ext(p), ".json") {
+			expr, err := cuejson.Extract(name, data)
+			if err != nil {
+				addErr(err)
+				continue
+			}
+			v := ctx.BuildExpr(expr)
+			if v.Err() != nil {
+				addErr(v.Err())
+				continue
+			}
+			values = append(values, v)
+			in.exprs = append(in.exprs, expr)
+		} else {
+			f, err := cueyaml.Extract(name, data)
+			if err != nil {
+				addErr(err)
+				continue
+			}
+			v := ctx.BuildFile(f)
+			if v.Err() != nil {
+				addErr(v.Err())
+				continue
+			}
+			values = append(values, v)
+			in.files = append(in.files, f)
+		}
+	}
+	if len(diags) > 0 {
+		return nil, diags, nil
+	}
+	v := values[0]
+	for _, w := range values[1:] {
+		v = v.Unify(w)
+	}
+	in.value = v
+	return in, nil, nil
+}
+
+func loadCUE(ctx *cue.Context, args []string, dir string) (cue.Value, []*ast.File, error) {
+	cfg := &load.Config{Dir: dir}
+	insts := load.Instances(args, cfg)
+	if len(insts) != 1 {
+		return cue.Value{}, nil, fmt.Errorf("the design files must form one CUE package")
+	}
+	inst := insts[0]
+	if inst.Err != nil {
+		return cue.Value{}, nil, inst.Err
+	}
+	v := ctx.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return cue.Value{}, nil, err
+	}
+	return v, inst.Files, nil
+}
+
+// unifyWithSchema unifies the user's value with #Design (user value first: the errors then carry the
+// user's paths and positions) and validates it to concrete values.
+func unifyWithSchema(ctx *cue.Context, user cue.Value, cwd string, labels positions) (cue.Value, diag.List, error) {
+	inst, err := loadSchemaInstance()
+	if err != nil {
+		return cue.Value{}, nil, fmt.Errorf("internal error: embedded schema: %w", err)
+	}
+	sv := ctx.BuildInstance(inst)
+	if sv.Err() != nil {
+		return cue.Value{}, nil, fmt.Errorf("internal error: embedded schema: %w", sv.Err())
+	}
+	def := sv.LookupPath(cue.ParsePath(schema.DesignSelector))
+	v := user.Unify(def)
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return v, cueDiagnostics(err, cwd, labels), nil
+	}
+	return v, nil, nil
+}
+
+// cueDiagnostics turns every CUE error into an IB000 diagnostic positioned in the user's file.
+func cueDiagnostics(err error, cwd string, labels positions) diag.List {
+	var out diag.List
+	seen := map[string]bool{}
+	for _, e := range cueerrors.Errors(err) {
+		p := plan.Path(e.Path()...)
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		pos := userPos(e, cwd)
+		if strings.HasPrefix(msg, "incomplete value") || strings.HasPrefix(msg, "non-concrete value") {
+			msg = "required field is missing: set " + p
+			if labels != nil {
+				pos = labels.nearest(p)
+			}
+		}
+		if !pos.IsValid() && labels != nil && p != "" {
+			pos = labels.nearest(p)
+		}
+		if strings.Contains(msg, schemaPrefix) {
+			msg = strings.ReplaceAll(msg, schemaPrefix+"/", "schema/")
+		}
+		key := pos.String() + "|" + p + "|" + msg
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, diag.Diagnostic{
+			Code:     "IB000",
+			Name:     "schema",
+			Severity: diag.Error,
+			Message:  msg,
+			Path:     p,
+			Pos:      pos,
+			Source:   "design-language.md",
+		})
+	}
+	return out
+}
+
+// userPos picks the first position of an error that lies in a user file.
+func userPos(e cueerrors.Error, cwd string) diag.Pos {
+	cands := append([]token.Pos{e.Position()}, e.InputPositions()...)
+	for _, p := range cands {
+		if !p.IsValid() || strings.HasPrefix(p.Filename(), schemaPrefix) {
+			continue
+		}
+		return diag.Pos{File: displayPath(p.Filename(), cwd), Line: p.Line(), Column: p.Column()}
+	}
+	return diag.Pos{}
+}
+
+// displayPath makes a file name relative to the working directory, with forward
+// slashes, so diagnostics and provenance headers are the same on every machine.
+func displayPath(name, cwd string) string {
+	if name == "" {
+		return ""
+	}
+	if cwd != "" && filepath.IsAbs(name) {
+		if rel, err := filepath.Rel(cwd, name); err == nil {
+			name = rel
+		}
+	}
+	return filepath.ToSlash(name)
+}
+
+// Nothing above reads the context concurrently; this assertion documents that each compile owns one.
+var _ = cuecontext.New

@@ -1,0 +1,106 @@
+package compiler
+
+import (
+	"strings"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/token"
+
+	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// positions maps design paths to the position of the label that wrote them, so a finding points at the
+// field the user should change (the label, as the spec's examples show), not at a schema default.
+type positions map[string]diag.Pos
+
+func collectPositions(in *userInput, cwd string) positions {
+	m := positions{}
+	for _, f := range in.files {
+		for _, d := range f.Decls {
+			m.walk(d, "", cwd)
+		}
+	}
+	for _, e := range in.exprs {
+		m.walk(e, "", cwd)
+	}
+	return m
+}
+
+func (m positions) record(path string, p token.Pos, cwd string) {
+	if _, ok := m[path]; ok || !p.IsValid() {
+		return
+	}
+	m[path] = diag.Pos{File: displayPath(p.Filename(), cwd), Line: p.Line(), Column: p.Column()}
+}
+
+func (m positions) walk(n ast.Node, prefix string, cwd string) {
+	switch x := n.(type) {
+	case *ast.Field:
+		name, _, err := ast.LabelName(x.Label)
+		if err != nil {
+			return // pattern constraints and computed labels write no single path
+		}
+		p := plan.Join(prefix, name)
+		m.record(p, x.Label.Pos(), cwd)
+		m.walk(x.Value, p, cwd)
+	case *ast.StructLit:
+		for _, e := range x.Elts {
+			m.walk(e, prefix, cwd)
+		}
+	case *ast.ListLit:
+		for i, e := range x.Elts {
+			p := plan.Index(prefix, i)
+			m.record(p, e.Pos(), cwd)
+			m.walk(e, p, cwd)
+		}
+	case *ast.EmbedDecl:
+		m.walk(x.Expr, prefix, cwd)
+	case *ast.BinaryExpr:
+		m.walk(x.X, prefix, cwd)
+		m.walk(x.Y, prefix, cwd)
+	case *ast.ParenExpr:
+		m.walk(x.X, prefix, cwd)
+	}
+}
+
+// written reports whether the design writes this exact path.
+func (m positions) written(path string) bool {
+	_, ok := m[path]
+	return ok
+}
+
+// nearest returns the position of the path, or of its nearest written ancestor.
+func (m positions) nearest(path string) diag.Pos {
+	for p := path; p != ""; p = parentPath(p) {
+		if pos, ok := m[p]; ok {
+			return pos
+		}
+	}
+	return diag.Pos{}
+}
+
+// parentPath drops the last selector or index of a CUE-syntax path, respecting quoted selectors.
+func parentPath(p string) string {
+	if strings.HasSuffix(p, "]") {
+		if i := strings.LastIndexByte(p, '['); i >= 0 {
+			return p[:i]
+		}
+	}
+	inQuote := false
+	last := -1
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\' && inQuote:
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case c == '.' && !inQuote:
+			last = i
+		}
+	}
+	if last < 0 {
+		return ""
+	}
+	return p[:last]
+}

@@ -1,0 +1,127 @@
+// Package diag holds the diagnostics ibcmc reports: the user-facing findings of the schema and the rules,
+// with the design path and source position they concern, and their text, JSON and SARIF renderings.
+package diag
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Severity of a finding. Errors fail the build; warnings fail it only with --strict; infos are report-only.
+type Severity int
+
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	default:
+		return "info"
+	}
+}
+
+// MarshalText makes severities read as words in JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity word.
+func (s *Severity) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "error":
+		*s = Error
+	case "warning":
+		*s = Warning
+	case "info":
+		*s = Info
+	default:
+		return fmt.Errorf("unknown severity %q", b)
+	}
+	return nil
+}
+
+// Pos is a position in a design file; File is relative to the working directory when it lies below it.
+type Pos struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+// IsValid reports whether the position names a file.
+func (p Pos) IsValid() bool { return p.File != "" }
+
+func (p Pos) String() string {
+	switch {
+	case p.File == "":
+		return "-"
+	case p.Line == 0:
+		return p.File
+	default:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+	}
+}
+
+// Diagnostic is one finding. Path and Pos name the same field: the one the user should change.
+type Diagnostic struct {
+	Code     string   `json:"code"`
+	Name     string   `json:"name"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+	Hint     string   `json:"hint,omitempty"`
+	Path     string   `json:"path,omitempty"`
+	Pos      Pos      `json:"pos"`
+	Source   string   `json:"source,omitempty"`
+}
+
+// List is a set of diagnostics.
+type List []Diagnostic
+
+// Count returns the number of errors and warnings.
+func (l List) Count() (errors, warnings int) {
+	for _, d := range l {
+		switch d.Severity {
+		case Error:
+			errors++
+		case Warning:
+			warnings++
+		}
+	}
+	return errors, warnings
+}
+
+// HasErrors reports whether any diagnostic is an error, or a warning when strict.
+func (l List) HasErrors(strict bool) bool {
+	e, w := l.Count()
+	return e > 0 || (strict && w > 0)
+}
+
+// Strict returns a copy where warnings are promoted to errors (--strict).
+func (l List) Strict() List {
+	out := slices.Clone(l)
+	for i := range out {
+		if out[i].Severity == Warning {
+			out[i].Severity = Error
+		}
+	}
+	return out
+}
+
+// Sort orders diagnostics by file, line, column, code, path and message so output is deterministic.
+func (l List) Sort() {
+	slices.SortStableFunc(l, func(a, b Diagnostic) int {
+		return cmp.Or(
+			cmp.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Column, b.Pos.Column),
+			cmp.Compare(a.Code, b.Code),
+			cmp.Compare(a.Path, b.Path),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}

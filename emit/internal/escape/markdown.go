@@ -1,0 +1,38 @@
+// Package escape quotes design values for the formats ibcmc writes, so a value can never add a line, cell,
+// directive or command to an artifact.
+package escape
+
+import "strings"
+
+var mdReplacer = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`,
+	"#", `\#`, "&", "&amp;",
+)
+
+// Markdown escapes text for a Markdown table cell or paragraph: one line, no markup, no HTML.
+func Markdown(s string) string {
+	return mdReplacer.Replace(oneLine(s))
+}
+
+// MarkdownCode renders text as inline code; backticks inside are handled by a longer fence.
+func MarkdownCode(s string) string {
+	s = strings.ReplaceAll(oneLine(s), "|", `\|`)
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// oneLine turns every control character (line breaks among them) into a space.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			return ' '
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,26 @@
+//go:build !linux
+
+package outdir
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+)
+
+// swap puts the finished tree tmp in place of dir with two renames; the previous tree survives as a
+// sibling if the process dies between them.
+func swap(tmp, dir string) error {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return os.Rename(tmp, dir)
+	}
+	old := tmp + ".old"
+	if err := os.Rename(dir, old); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.Rename(old, dir)
+		return err
+	}
+	return os.RemoveAll(old)
+}

@@ -1,0 +1,364 @@
+package plan
+
+// Site is the primary site internet clients are assigned to, with defaults applied.
+type Site struct {
+	Code          string
+	Type          string // primary | secondary | cas
+	Version       string // current-branch version YYMM
+	Environment   string // production | lab
+	Server        string
+	Address       string
+	Zone          string
+	Forest        string
+	Database      Database
+	Communication Communication
+	Ports         Ports
+	Settings      ClientSettings
+}
+
+// VersionAtLeast reports whether the site runs current branch yymm or later.
+func (s Site) VersionAtLeast(yymm string) bool { return s.Version >= yymm }
+
+// Database is the site database server.
+type Database struct {
+	Server  string
+	Address string
+	Zone    string
+	Port    int
+}
+
+// Communication is Site properties > Communication Security.
+type Communication struct {
+	ClientConnections string // https | ehttp | http
+	UsePKIClientCert  bool
+	CheckCRL          bool
+	TrustedRoots      []string // authority names; nil when not set
+	TrustedRootsSet   bool
+}
+
+// Ports are the client request ports.
+type Ports struct {
+	HTTP, HTTPS int
+}
+
+// ClientSettings are the default client settings that gate internet features.
+type ClientSettings struct {
+	UserPolicy             bool
+	UserPolicyFromInternet bool
+	CloudManagementGateway bool
+}
+
+// Forest is an Active Directory forest.
+type Forest struct {
+	Name   string
+	Path   string
+	DNS    string
+	Trusts []string
+}
+
+// DomainController is a domain controller of a forest.
+type DomainController struct {
+	Name     string
+	Forest   string
+	Path     string
+	FQDN     string
+	Address  string
+	Zone     string
+	ReadOnly bool
+}
+
+// Zone is a network zone. The compiler adds "internet" when the design does not write it.
+type Zone struct {
+	Name  string
+	Path  string
+	Kind  string // internet | perimeter | intranet
+	CIDRs []string
+}
+
+// PKI is the design's key and template policy.
+type PKI struct {
+	Issuer    string
+	Templates Templates
+	KeyLength int
+	Hash      string
+	Provider  string // ksp | csp
+}
+
+// Templates are the certificate template names.
+type Templates struct {
+	WebServer, Client, DistributionPoint string
+}
+
+// Authority is a certification authority.
+type Authority struct {
+	Name    string
+	Path    string
+	Subject string
+	Parent  string
+	Kind    string // enterprise | standalone | public
+	CRL     CRL
+}
+
+// CRL is where an authority publishes revocation.
+type CRL struct {
+	LDAP     bool
+	HTTP     []string
+	Internet bool
+}
+
+// Allow values of a role's client connections setting.
+const (
+	AllowIntranet            = "intranet"
+	AllowInternet            = "internet"
+	AllowIntranetAndInternet = "intranetAndInternet"
+)
+
+// AllowsInternet reports whether an allow value includes internet clients.
+func AllowsInternet(allow string) bool {
+	return allow == AllowInternet || allow == AllowIntranetAndInternet
+}
+
+// AllowsIntranet reports whether an allow value includes intranet clients.
+func AllowsIntranet(allow string) bool {
+	return allow == AllowIntranet || allow == AllowIntranetAndInternet
+}
+
+// System is a site system server and its roles.
+type System struct {
+	Name                string
+	Path                string
+	IntranetFQDN        string
+	InternetFQDN        string
+	Address             string
+	Zone                string
+	Forest              string // empty: not domain-joined
+	SiteServerInitiates bool
+	InstallAccount      string
+	DatabaseAccount     string
+	Roles               Roles
+}
+
+// FQDNs returns the system's names, intranet first.
+func (s *System) FQDNs() []string {
+	var out []string
+	if s.IntranetFQDN != "" {
+		out = append(out, s.IntranetFQDN)
+	}
+	if s.InternetFQDN != "" {
+		out = append(out, s.InternetFQDN)
+	}
+	return out
+}
+
+// PrimaryFQDN is the intranet name, or the internet name for a system without one.
+func (s *System) PrimaryFQDN() string {
+	if s.IntranetFQDN != "" {
+		return s.IntranetFQDN
+	}
+	return s.InternetFQDN
+}
+
+// InternetFacing reports whether any role of the system accepts internet clients.
+func (s *System) InternetFacing() bool {
+	for _, r := range s.Roles.List() {
+		if AllowsInternet(r.Allow) {
+			return true
+		}
+	}
+	return false
+}
+
+// Role kinds, as the schema names them under roles.
+const (
+	RoleManagementPoint              = "managementPoint"
+	RoleDistributionPoint            = "distributionPoint"
+	RoleSoftwareUpdatePoint          = "softwareUpdatePoint"
+	RoleFallbackStatusPoint          = "fallbackStatusPoint"
+	RoleEnrollmentPoint              = "enrollmentPoint"
+	RoleEnrollmentProxyPoint         = "enrollmentProxyPoint"
+	RoleCertificateRegistrationPoint = "certificateRegistrationPoint"
+	RoleCMGConnectionPoint           = "cmgConnectionPoint"
+	RoleServiceConnectionPoint       = "serviceConnectionPoint"
+)
+
+// Roles holds a system's roles; a nil pointer means the role is not installed.
+type Roles struct {
+	ManagementPoint              *ManagementPoint
+	DistributionPoint            *DistributionPoint
+	SoftwareUpdatePoint          *SoftwareUpdatePoint
+	FallbackStatusPoint          *FallbackStatusPoint
+	EnrollmentPoint              *Role
+	EnrollmentProxyPoint         *Role
+	CertificateRegistrationPoint *Role
+	CMGConnectionPoint           *Role
+	ServiceConnectionPoint       *ServiceConnectionPoint
+}
+
+// Role is what every role has: its kind, the design path and the client connections it allows
+// (empty for roles without an allow setting).
+type Role struct {
+	Kind  string
+	Path  string
+	Allow string
+}
+
+// ManagementPoint role.
+type ManagementPoint struct {
+	Role
+	Connections string // https | http
+	CMGTraffic  bool
+	RoleID      int64 // 0 when not set
+}
+
+// DistributionPoint role.
+type DistributionPoint struct {
+	Role
+	Connections string
+}
+
+// SoftwareUpdatePoint role.
+type SoftwareUpdatePoint struct {
+	Role
+	HTTPPort, HTTPSPort int
+	SSL                 bool
+	CMGTraffic          bool
+}
+
+// FallbackStatusPoint role.
+type FallbackStatusPoint struct {
+	Role
+}
+
+// ServiceConnectionPoint role.
+type ServiceConnectionPoint struct {
+	Role
+	Mode string // online | offline
+}
+
+// List returns the installed roles in schema order.
+func (r Roles) List() []Role {
+	var out []Role
+	if r.ManagementPoint != nil {
+		out = append(out, r.ManagementPoint.Role)
+	}
+	if r.DistributionPoint != nil {
+		out = append(out, r.DistributionPoint.Role)
+	}
+	if r.SoftwareUpdatePoint != nil {
+		out = append(out, r.SoftwareUpdatePoint.Role)
+	}
+	if r.FallbackStatusPoint != nil {
+		out = append(out, r.FallbackStatusPoint.Role)
+	}
+	for _, x := range []*Role{r.EnrollmentPoint, r.EnrollmentProxyPoint, r.CertificateRegistrationPoint, r.CMGConnectionPoint} {
+		if x != nil {
+			out = append(out, *x)
+		}
+	}
+	if r.ServiceConnectionPoint != nil {
+		out = append(out, r.ServiceConnectionPoint.Role)
+	}
+	return out
+}
+
+// Publishing is a web proxy or firewall that publishes site systems to the internet.
+type Publishing struct {
+	Name        string
+	Path        string
+	Product     string // nginx | haproxy | other
+	Mode        string // sslBridging | sslTunneling | portForwarding
+	Zone        string
+	Address     string
+	Public      string
+	Systems     []string
+	UpstreamTLS string // intermediate | legacy
+}
+
+// Publishing modes.
+const (
+	ModeBridging       = "sslBridging"
+	ModeTunneling      = "sslTunneling"
+	ModePortForwarding = "portForwarding"
+)
+
+// Population is a client population.
+type Population struct {
+	Name       string
+	Path       string
+	Count      int // 0 when not set
+	Platform   string
+	Join       string
+	Forest     string
+	Management string // intranetAndInternet | internetOnly | intranetOnly
+	Auth       string // pki | entra | token
+	Via        string // ibcm | cmg
+	CMG        string
+	Features   []string
+	Install    Install
+}
+
+// Management values.
+const (
+	ManageIntranetAndInternet = "intranetAndInternet"
+	ManageInternetOnly        = "internetOnly"
+	ManageIntranetOnly        = "intranetOnly"
+)
+
+// Internet reports whether the population is an internet client population: internet-only, roaming, or
+// via a CMG.
+func (c *Population) Internet() bool {
+	return c.Management == ManageInternetOnly || c.Management == ManageIntranetAndInternet || c.Via == "cmg"
+}
+
+// HasFeature reports whether the population lists the feature.
+func (c *Population) HasFeature(f string) bool {
+	for _, x := range c.Features {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Install is how a population's clients are installed.
+type Install struct {
+	Method              string
+	From                string
+	MP                  string
+	DownloadMP          string
+	Source              string
+	SigningCert         string
+	FallbackStatusPoint string
+	Certificate         CertSelection
+}
+
+// CertSelection is the client certificate selection properties.
+type CertSelection struct {
+	Select    string
+	FirstCert bool
+	Issuers   bool
+	Store     string
+}
+
+// CMG is a cloud management gateway.
+type CMG struct {
+	Name                   string
+	Path                   string
+	ServiceName            string
+	Deployment             string // vmss | classic
+	VMs                    int
+	VMSize                 string
+	ContentEnabled         bool
+	ConnectionPoints       []string
+	ManagementPoint        string
+	VerifyClientRevocation bool
+	EnforceTLS12           bool
+	TrustedRoots           []string
+	CertificateAuthority   string
+	Tenant                 *Tenant
+}
+
+// Tenant is the Entra ID onboarding of a CMG.
+type Tenant struct {
+	ID, ClientApp, ServerAppURI string
+}

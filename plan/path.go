@@ -1,0 +1,43 @@
+package plan
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+var identifier = regexp.MustCompile(`^[A-Za-z$][A-Za-z0-9_$]*$`)
+
+// Path joins selectors into a design path in CUE syntax: identifiers bare, other names quoted
+// (clients."domain-laptops".install). Diagnostics and positions use the same spelling.
+func Path(elems ...string) string {
+	var b strings.Builder
+	for i, e := range elems {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(Selector(e))
+	}
+	return b.String()
+}
+
+// Selector spells one path element.
+func Selector(e string) string {
+	if identifier.MatchString(e) {
+		return e
+	}
+	return strconv.Quote(e)
+}
+
+// Index appends a list index to a path.
+func Index(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}
+
+// Join appends selectors to an existing path.
+func Join(path string, elems ...string) string {
+	if path == "" {
+		return Path(elems...)
+	}
+	return path + "." + Path(elems...)
+}

@@ -1,0 +1,158 @@
+// Package plan is the contract between the compiler and the emitters: a typed, sorted, resolved picture of a
+// design (its objects with defaults applied) and what ibcmc derives from it (endpoints, flows, certificate
+// requests, install profiles, proxy routes). Every entity has a stable ID or name and the design path that
+// caused it. Emitters read a Plan and never modify it; nothing here knows about CUE.
+package plan
+
+import (
+	"github.com/ibcmc/ibcmc/diag"
+)
+
+// Plan is the compiled design. Slices are sorted by name or ID; lookups go through the index methods.
+type Plan struct {
+	// Sources are the design files as the user named them, relative to the working directory.
+	Sources []string
+
+	Site              Site
+	Forests           []*Forest
+	DomainControllers []*DomainController
+	Zones             []*Zone
+	PKI               PKI
+	Authorities       []*Authority
+	Systems           []*System
+	Publishing        []*Publishing
+	Clients           []*Population
+	CMGs              []*CMG
+
+	Endpoints    []*Endpoint
+	Flows        []*Flow
+	CertRequests []*CertRequest
+	Installs     []*InstallProfile
+	ProxyRoutes  []*ProxyRoute
+
+	// Findings are the rule diagnostics of this design (errors, warnings and infos), sorted.
+	Findings diag.List
+
+	idx index
+}
+
+type index struct {
+	forests     map[string]*Forest
+	zones       map[string]*Zone
+	authorities map[string]*Authority
+	systems     map[string]*System
+	publishing  map[string]*Publishing
+	clients     map[string]*Population
+	cmgs        map[string]*CMG
+}
+
+// Reindex rebuilds the name indexes; the compiler calls it once the entity slices are final.
+func (p *Plan) Reindex() {
+	p.idx = index{
+		forests:     byName(p.Forests, func(f *Forest) string { return f.Name }),
+		zones:       byName(p.Zones, func(z *Zone) string { return z.Name }),
+		authorities: byName(p.Authorities, func(a *Authority) string { return a.Name }),
+		systems:     byName(p.Systems, func(s *System) string { return s.Name }),
+		publishing:  byName(p.Publishing, func(x *Publishing) string { return x.Name }),
+		clients:     byName(p.Clients, func(c *Population) string { return c.Name }),
+		cmgs:        byName(p.CMGs, func(c *CMG) string { return c.Name }),
+	}
+}
+
+func byName[T any](items []T, name func(T) string) map[string]T {
+	m := make(map[string]T, len(items))
+	for _, it := range items {
+		m[name(it)] = it
+	}
+	return m
+}
+
+// Forest returns the named forest or nil.
+func (p *Plan) Forest(name string) *Forest { return p.idx.forests[name] }
+
+// Zone returns the named zone or nil.
+func (p *Plan) Zone(name string) *Zone { return p.idx.zones[name] }
+
+// Authority returns the named certification authority or nil.
+func (p *Plan) Authority(name string) *Authority { return p.idx.authorities[name] }
+
+// System returns the named site system or nil.
+func (p *Plan) System(name string) *System { return p.idx.systems[name] }
+
+// PublishingEntry returns the named publishing entry or nil.
+func (p *Plan) PublishingEntry(name string) *Publishing { return p.idx.publishing[name] }
+
+// Population returns the named client population or nil.
+func (p *Plan) Population(name string) *Population { return p.idx.clients[name] }
+
+// CMG returns the named cloud management gateway or nil.
+func (p *Plan) CMG(name string) *CMG { return p.idx.cmgs[name] }
+
+// ClientChain returns the client certificate chain: pki.issuer and its parents up to the root, issuer
+// first. It stops at an unknown name or a cycle.
+func (p *Plan) ClientChain() []*Authority {
+	return p.Chain(p.PKI.Issuer)
+}
+
+// Chain returns the named authority and its parents up to the root.
+func (p *Plan) Chain(name string) []*Authority {
+	var chain []*Authority
+	seen := map[string]bool{}
+	for a := p.Authority(name); a != nil && !seen[a.Name]; a = p.Authority(a.Parent) {
+		seen[a.Name] = true
+		chain = append(chain, a)
+	}
+	return chain
+}
+
+// Trusts reports whether forest a trusts accounts of forest b (a lists b in trusts), or a is b.
+func (p *Plan) Trusts(a, b string) bool {
+	if a == b {
+		return true
+	}
+	f := p.Forest(a)
+	if f == nil {
+		return false
+	}
+	for _, t := range f.Trusts {
+		if t == b {
+			return true
+		}
+	}
+	return false
+}
+
+// Untrusted reports whether a system's forest is neither the site's forest nor in a two-way trust with it.
+// A system without a forest (a workgroup server) is untrusted.
+func (p *Plan) Untrusted(s *System) bool {
+	if s.Forest == "" {
+		return true
+	}
+	site := p.Site.Forest
+	return s.Forest != site && !(p.Trusts(s.Forest, site) && p.Trusts(site, s.Forest))
+}
+
+// DefaultCMG returns the gateway a via-cmg population uses: its own cmg, or the only one.
+func (p *Plan) DefaultCMG(c *Population) *CMG {
+	if c.CMG != "" {
+		return p.CMG(c.CMG)
+	}
+	if len(p.CMGs) == 1 {
+		return p.CMGs[0]
+	}
+	return nil
+}
+
+// PublishersOf returns the publishing entries that publish the named system.
+func (p *Plan) PublishersOf(system string) []*Publishing {
+	var out []*Publishing
+	for _, pub := range p.Publishing {
+		for _, s := range pub.Systems {
+			if s == system {
+				out = append(out, pub)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+func init() {
+	register(&Rule{
+		Code: "IB000", Name: "schema", Severity: diag.Error, Severities: "E",
+		Summary: "the design does not satisfy #Design (syntax, type, unknown field, enumeration, range, malformed name or address, conflicting values)",
+		Explain: `What: the design is checked against the embedded CUE schema (` + "`ibcmc schema`" + ` prints it). A syntax
+error, a wrong type, a field the schema does not know (a typo such as distributionPiont), a value outside
+its enumeration or range, a malformed FQDN, IP address, CIDR or URL, or two files giving one field
+different values all fail here, with the position CUE reports.
+Why: every later check and every artifact relies on a well-formed design; a typo that silently dropped a
+role would produce configs that look right and are not.
+Fix: correct the value at the reported position. Unknown fields are usually misspellings of a field listed
+in spec/design-language.md. A system must also name at least one of fqdn.intranet and fqdn.internet.`,
+		Source: "design-language.md",
+	})
+	register(&Rule{
+		Code: "IB215", Name: "unsafe-name", Severity: diag.Error, Severities: "E",
+		Summary: "a zone, system, publishing, client population or gateway name cannot be used as a file name",
+		Explain: `What: names of zones, systems, publishing entries, client populations and gateways become file names
+(firewall/windows/<system>.ps1, ccmsetup/<population>.cmd, proxy/<name>/...). They must be 1-64 characters
+of letters, digits, '.', '_' and '-', start with a letter or digit, not end with '.', and not be a
+reserved Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with or without an extension).
+Why: a name such as "../../etc/x" or "C:\\x" must never write outside the output directory, and a name
+such as "CON" produces a file Windows cannot open. ibcmc refuses such names rather than silently
+renaming them, so that the file a reviewer reads is the name the design wrote.
+Fix: rename the entry.`,
+		Source: "spec/outputs.md (artifact tree)",
+		Check:  checkUnsafeNames,
+	})
+}
+
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+var reservedDevice = regexp.MustCompile(`(?i)^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$`)
+
+// SafeFileName reports whether a design name may be used as a file name as-is.
+func SafeFileName(name string) bool {
+	return safeName.MatchString(name) && !strings.HasSuffix(name, ".") && !reservedDevice.MatchString(name)
+}
+
+func checkUnsafeNames(p *plan.Plan, r *Reporter) {
+	check := func(kind, name, path string) {
+		if !SafeFileName(name) {
+			r.Error(path, "rename it to letters, digits, '.', '_' and '-' (at most 64 characters)",
+				"%s name %q cannot be used as a file name", kind, name)
+		}
+	}
+	for _, z := range p.Zones {
+		check("zone", z.Name, z.Path)
+	}
+	for _, s := range p.Systems {
+		check("system", s.Name, s.Path)
+	}
+	for _, x := range p.Publishing {
+		check("publishing entry", x.Name, x.Path)
+	}
+	for _, c := range p.Clients {
+		check("client population", c.Name, c.Path)
+	}
+	for _, g := range p.CMGs {
+		check("gateway", g.Name, g.Path)
+	}
+}
