@@ -53,8 +53,8 @@ type rawSite struct {
 }
 
 type rawForest struct {
-	DNS               string          `json:"dns"`
-	Trusts            []string        `json:"trusts"`
+	DNS               string           `json:"dns"`
+	Trusts            []string         `json:"trusts"`
 	DomainControllers map[string]rawDC `json:"domainControllers"`
 }
 
