@@ -89,3 +89,20 @@ type ProxyRoute struct {
 	Headers     []string
 	Path        string
 }
+
+// Certificate request purposes; a request's ID is "<subject>-<purpose>".
+const (
+	PurposeWebServer       = "webserver"    // IIS site system: Server Authentication, SAN = its FQDNs
+	PurposeClient          = "client"       // management point: Client Authentication
+	PurposeDPClient        = "dp-client"    // distribution point: exportable Client Authentication, ≤2048 bits
+	PurposeProxyServer     = "proxy-server" // bridging proxy: Server Authentication for the published FQDNs
+	PurposeProxyClient     = "proxy-client" // bridging proxy: Client Authentication toward backends
+	PurposeCMGServer       = "cmg-server"   // CMG server certificate: CN = service name, exportable
+	PurposeConnectionPoint = "cmgcp-client" // CMG connection point: Client Authentication
+)
+
+// Extended key usage OIDs.
+const (
+	EKUServerAuth = "1.3.6.1.5.5.7.3.1"
+	EKUClientAuth = "1.3.6.1.5.5.7.3.2"
+)
