@@ -6,6 +6,7 @@ require (
 	cuelang.org/go v0.17.1
 	github.com/alecthomas/kong v1.17.0
 	golang.org/x/sys v0.46.0
+	golang.org/x/tools v0.45.0
 )
 
 require (

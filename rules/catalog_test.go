@@ -1,0 +1,110 @@
+package rules_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/ibcmc/ibcmc/internal/testdesign"
+	"github.com/ibcmc/ibcmc/rules"
+)
+
+// TestCatalogCases runs every rules/testdata/IBnnn-*.txtar case. A case holds design files and a "want"
+// section of lines "file:line:col severity CODE path"; the test compares, in order, the diagnostics whose
+// code is the case's rule (from the file name) or IB000 (a case design must otherwise be valid). A case with
+// an empty want is a close variant on which the rule must stay silent.
+func TestCatalogCases(t *testing.T) {
+	files, err := filepath.Glob("testdata/IB*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no cases in testdata")
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".txtar")
+		code := name[:5]
+		t.Run(name, func(t *testing.T) {
+			if rules.Lookup(code) == nil {
+				t.Fatalf("case for unknown rule %s", code)
+			}
+			ar, err := txtar.ParseFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			designs := map[string]string{}
+			want := ""
+			for _, af := range ar.Files {
+				if af.Name == "want" {
+					want = string(af.Data)
+					continue
+				}
+				designs[af.Name] = string(af.Data)
+			}
+			res := testdesign.Compile(t, designs)
+			var got []string
+			for _, d := range res.Diagnostics {
+				if d.Code == code || d.Code == "IB000" {
+					got = append(got, fmt.Sprintf("%s %s %s %s", d.Pos, d.Severity, d.Code, d.Path))
+				}
+			}
+			gotText := strings.Join(got, "\n")
+			if strings.TrimSpace(want) != gotText {
+				var msgs []string
+				for _, d := range res.Diagnostics {
+					msgs = append(msgs, fmt.Sprintf("  %s %s %s %s: %s", d.Pos, d.Severity, d.Code, d.Path, d.Message))
+				}
+				t.Errorf("diagnostics for %s:\n got:\n%s\n want:\n%s\nall diagnostics:\n%s", code, gotText, strings.TrimSpace(want), strings.Join(msgs, "\n"))
+			}
+		})
+	}
+}
+
+// TestEveryRuleHasCases requires a triggering case and a silent variant for every rule with a check.
+func TestEveryRuleHasCases(t *testing.T) {
+	for _, r := range rules.All() {
+		if r.Check == nil {
+			continue
+		}
+		trig, _ := filepath.Glob("testdata/" + r.Code + "-*.txtar")
+		var fires, silent int
+		for _, f := range trig {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ar := txtar.Parse(data)
+			for _, af := range ar.Files {
+				if af.Name == "want" {
+					if strings.Contains(string(af.Data), r.Code) {
+						fires++
+					} else {
+						silent++
+					}
+				}
+			}
+		}
+		if fires == 0 || silent == 0 {
+			t.Errorf("%s %s: %d triggering and %d silent cases; want at least one of each", r.Code, r.Name, fires, silent)
+		}
+	}
+}
+
+// TestCatalogMetadata checks what `ibcmc explain` relies on.
+func TestCatalogMetadata(t *testing.T) {
+	for _, r := range rules.All() {
+		if len(r.Code) != 5 || !strings.HasPrefix(r.Code, "IB") {
+			t.Errorf("bad code %q", r.Code)
+		}
+		if r.Name == "" || strings.ToLower(r.Name) != r.Name || strings.ContainsAny(r.Name, " _") {
+			t.Errorf("%s: name %q is not kebab-case", r.Code, r.Name)
+		}
+		if r.Summary == "" || r.Explain == "" || r.Source == "" || r.Severities == "" {
+			t.Errorf("%s: summary, explain, source and severities are required", r.Code)
+		}
+	}
+}
