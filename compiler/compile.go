@@ -46,6 +46,9 @@ func Compile(paths []string, opts Options) (*Result, error) {
 			return nil, &UsageError{Err: err}
 		}
 	}
+	if abs, err := filepath.Abs(cwd); err == nil {
+		cwd = abs
+	}
 	ctx := cuecontext.New()
 	in, diags, err := loadUser(ctx, paths, cwd)
 	if err != nil {

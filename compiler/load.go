@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -231,6 +232,7 @@ func unifyWithSchema(ctx *cue.Context, user cue.Value, cwd string, labels positi
 func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 	var out diag.List
 	seen := map[string]bool{}
+	disjunctions := map[string]int{} // path → index of its "empty disjunction" summary
 	for _, e := range cueerrors.Errors(err) {
 		p := plan.Path(e.Path()...)
 		format, args := e.Msg()
@@ -248,6 +250,9 @@ func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 		if strings.Contains(msg, schemaPrefix) {
 			msg = strings.ReplaceAll(msg, schemaPrefix+"/", "schema/")
 		}
+		if strings.Contains(msg, "errors in empty disjunction") {
+			disjunctions[p] = len(out)
+		}
 		key := pos.String() + "|" + p + "|" + msg
 		if seen[key] {
 			continue
@@ -262,6 +267,40 @@ func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 			Pos:      pos,
 			Source:   "design-language.md",
 		})
+	}
+	return mergeDisjunctions(out, disjunctions)
+}
+
+var conflict = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types .*\))?$`)
+
+// mergeDisjunctions replaces CUE's "N errors in empty disjunction" plus one "conflicting values" error per
+// alternative with a single finding that names the value and the allowed alternatives.
+func mergeDisjunctions(l diag.List, disj map[string]int) diag.List {
+	if len(disj) == 0 {
+		return l
+	}
+	var out diag.List
+	alts := map[string][]string{}
+	var value = map[string]string{}
+	var valuePos = map[string]diag.Pos{}
+	for _, d := range l {
+		if _, ok := disj[d.Path]; ok {
+			if m := conflict.FindStringSubmatch(d.Message); m != nil {
+				value[d.Path] = m[1]
+				valuePos[d.Path] = d.Pos
+				alts[d.Path] = append(alts[d.Path], m[2])
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	for i, d := range out {
+		if _, ok := disj[d.Path]; ok && strings.Contains(d.Message, "errors in empty disjunction") && len(alts[d.Path]) > 0 {
+			out[i].Message = fmt.Sprintf("%s is not allowed here; allowed: %s", value[d.Path], strings.Join(alts[d.Path], " | "))
+			if valuePos[d.Path].IsValid() {
+				out[i].Pos = valuePos[d.Path]
+			}
+		}
 	}
 	return out
 }

@@ -14,9 +14,15 @@ import (
 // field the user should change (the label, as the spec's examples show), not at a schema default.
 type positions map[string]diag.Pos
 
+// fileKey holds the first design file, the position of last resort when nothing enclosing is written.
+const fileKey = "\x00file"
+
 func collectPositions(in *userInput, cwd string) positions {
 	m := positions{}
 	for _, f := range in.files {
+		if _, ok := m[fileKey]; !ok && f.Filename != "" {
+			m[fileKey] = diag.Pos{File: displayPath(f.Filename, cwd), Line: 1, Column: 1}
+		}
 		for _, d := range f.Decls {
 			m.walk(d, "", cwd)
 		}
@@ -77,7 +83,7 @@ func (m positions) nearest(path string) diag.Pos {
 			return pos
 		}
 	}
-	return diag.Pos{}
+	return m[fileKey]
 }
 
 // parentPath drops the last selector or index of a CUE-syntax path, respecting quoted selectors.

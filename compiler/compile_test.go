@@ -1,0 +1,193 @@
+package compiler_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ibcmc/ibcmc/compiler"
+	"github.com/ibcmc/ibcmc/internal/testdesign"
+)
+
+const minimal = `package site
+
+site: {code: "P01", server: "cm01.contoso.com", forest: "contoso.com"}
+forests: "contoso.com": {}
+zones: intranet: {kind: "intranet", cidrs: ["10.0.0.0/16"]}
+pki: {authorities: "Root": {subject: "CN=Root"}, issuer: "Root"}
+systems: mp1: {
+	fqdn: intranet: "mp1.contoso.com"
+	forest: "contoso.com"
+	roles: managementPoint: {}
+}
+publishing: {}
+clients: {}
+`
+
+// TestBadInput: every malformed design ends in diagnostics (exit 1) or a usage error (exit 2), each naming
+// the file, line and field; nothing panics.
+func TestBadInput(t *testing.T) {
+	type want struct {
+		usage   string // substring of the usage error; empty when diagnostics are expected
+		diag    string // "file:line:col path" of the first IB000
+		message string // substring of its message
+	}
+	cases := []struct {
+		name  string
+		files map[string]string
+		want  want
+	}{
+		{"empty file", map[string]string{"site.cue": ""}, want{diag: "site.cue:1:1 site.server", message: "required field is missing: set site.server"}},
+		{"binary junk", map[string]string{"site.cue": "\x00\x01\x02\xff\xfe junk"}, want{diag: "site.cue:1:1 ", message: "illegal"}},
+		{"syntax error", map[string]string{"site.cue": "package site\nsite: {code: \"P01\"\n"}, want{diag: "site.cue:2:20 ", message: "expected '}'"}},
+		{"wrong type", map[string]string{"site.cue": strings.Replace(minimal, `issuer: "Root"`, `issuer: "Root", keyLength: "2048"`, 1)},
+			want{diag: "site.cue:6:77 pki.keyLength", message: `"2048" is not allowed here; allowed: 1024 | 2048 | 3072 | 4096`}},
+		{"unknown field", map[string]string{"site.cue": strings.Replace(minimal, "roles: managementPoint: {}", "roles: {\n\t\tmanagementPoint: {}\n\t\tdistributionPiont: {}\n\t}", 1)},
+			want{diag: "site.cue:12:3 systems.mp1.roles.distributionPiont", message: "field not allowed"}},
+		{"value out of range", map[string]string{"site.cue": minimal + "site: database: port: 70000\n"},
+			want{diag: "site.cue:14:23 site.database.port", message: "70000"}},
+		{"enum", map[string]string{"site.cue": minimal + "site: type: \"tertiary\"\n"},
+			want{diag: "site.cue:14:13 site.type", message: "tertiary"}},
+		{"malformed fqdn", map[string]string{"site.cue": strings.Replace(minimal, `intranet: "mp1.contoso.com"`, `intranet: "mp1..contoso.com"`, 1)},
+			want{diag: "site.cue:8:18 systems.mp1.fqdn.intranet", message: "mp1..contoso.com"}},
+		{"conflict across files", map[string]string{"a.cue": minimal, "b.cue": "package site\nsite: code: \"P02\"\n"},
+			want{diag: "b.cue:2:13 site.code", message: `conflicting values "P02" and "P01"`}},
+		{"missing required field", map[string]string{"site.cue": strings.Replace(minimal, `server: "cm01.contoso.com", `, "", 1)},
+			want{diag: "site.cue:3:1 site.server", message: "required field is missing: set site.server"}},
+		{"system without fqdn", map[string]string{"site.cue": strings.Replace(minimal, `fqdn: intranet: "mp1.contoso.com"`, "", 1)},
+			want{diag: "site.cue:7:10 systems.mp1.fqdn", message: "at least one of fqdn.intranet and fqdn.internet"}},
+		{"json wrong type", map[string]string{"site.json": `{"site": {"code": 1}}`}, want{diag: "site.json:1:19 site.code", message: "conflicting values 1 and string (mismatched types int and string)"}},
+		{"yaml unknown field", map[string]string{"site.yaml": "site:\n  code: P01\n  colour: blue\n"}, want{diag: "site.yaml:3:3 site.colour", message: "field not allowed"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := testdesign.Compile(t, c.files)
+			if res.Plan != nil && !res.Diagnostics.HasErrors(false) {
+				t.Fatalf("design compiled without errors")
+			}
+			if len(res.Diagnostics) == 0 {
+				t.Fatal("no diagnostics")
+			}
+			var first string
+			for _, d := range res.Diagnostics {
+				if d.Code != "IB000" {
+					continue
+				}
+				got := d.Pos.String() + " " + d.Path
+				if first == "" {
+					first = got
+				}
+				if got == c.want.diag && strings.Contains(d.Message, c.want.message) {
+					return
+				}
+			}
+			var all []string
+			for _, d := range res.Diagnostics {
+				all = append(all, d.Pos.String()+" "+d.Code+" "+d.Path+": "+d.Message)
+			}
+			t.Errorf("want an IB000 at %q containing %q; got:\n%s", c.want.diag, c.want.message, strings.Join(all, "\n"))
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	txt := filepath.Join(dir, "site.txt")
+	os.WriteFile(txt, []byte("x"), 0o644)
+	for name, paths := range map[string][]string{
+		"missing file":          {filepath.Join(dir, "nope.cue")},
+		"directory without cue": {empty},
+		"unsupported type":      {txt},
+		"nothing":               nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := compiler.Compile(paths, compiler.Options{Cwd: dir})
+			var ue *compiler.UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("want a usage error, got %v", err)
+			}
+		})
+	}
+}
+
+func TestDirectoryPackage(t *testing.T) {
+	dir := t.TempDir()
+	parts := strings.SplitN(minimal, "publishing: {}", 2)
+	os.WriteFile(filepath.Join(dir, "a.cue"), []byte(parts[0]), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.cue"), []byte("package site\n\npublishing: {}"+parts[1]), 0o644)
+	res, err := compiler.Compile([]string{dir}, compiler.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors(false) || res.Plan == nil {
+		t.Fatalf("diagnostics: %v", res.Diagnostics)
+	}
+	if got := res.Plan.System("mp1"); got == nil || got.Roles.ManagementPoint == nil {
+		t.Fatalf("mp1 not decoded: %+v", got)
+	}
+}
+
+func TestDefaultsAndInternetZone(t *testing.T) {
+	res := testdesign.CompileOne(t, minimal)
+	p := res.Plan
+	if p == nil {
+		t.Fatalf("no plan: %v", res.Diagnostics)
+	}
+	mp := p.System("mp1").Roles.ManagementPoint
+	if mp.Connections != "https" || mp.Allow != "intranet" {
+		t.Errorf("MP defaults: connections %q allow %q", mp.Connections, mp.Allow)
+	}
+	if p.Site.Database.Server != "cm01.contoso.com" || p.Site.Database.Port != 1433 || p.Site.Database.Zone != "intranet" {
+		t.Errorf("database defaults: %+v", p.Site.Database)
+	}
+	if p.Forest("contoso.com").DNS != "contoso.com" {
+		t.Errorf("forest dns default: %q", p.Forest("contoso.com").DNS)
+	}
+	z := p.Zone("internet")
+	if z == nil || z.Kind != "internet" || strings.Join(z.CIDRs, ",") != "0.0.0.0/0,::/0" {
+		t.Errorf("implicit internet zone: %+v", z)
+	}
+	if p.PKI.KeyLength != 2048 || p.PKI.Templates.WebServer != "ConfigMgr Web Server Certificate" {
+		t.Errorf("pki defaults: %+v", p.PKI)
+	}
+}
+
+func TestRoleIDKeepsInt64Precision(t *testing.T) {
+	src := strings.Replace(minimal, "managementPoint: {}", "managementPoint: roleID: 72057594037927941", 1)
+	res := testdesign.CompileOne(t, src)
+	if res.Plan == nil {
+		t.Fatal(res.Diagnostics)
+	}
+	if got := res.Plan.System("mp1").Roles.ManagementPoint.RoleID; got != 72057594037927941 {
+		t.Errorf("roleID = %d", got)
+	}
+}
+
+func TestExamplesCompileClean(t *testing.T) {
+	for _, name := range []string{"contoso-ibcm", "fabrikam-perimeter", "homelab", "woodgrove-cmg"} {
+		t.Run(name, func(t *testing.T) {
+			res := testdesign.Example(t, "..", name)
+			if res.Plan == nil || res.Diagnostics.HasErrors(false) {
+				t.Fatalf("errors: %v", res.Diagnostics)
+			}
+			if got := res.Plan.Sources; len(got) != 1 || got[0] != "examples/"+name+"/site.cue" {
+				t.Errorf("sources = %v", got)
+			}
+		})
+	}
+}
+
+func TestRulePositionPointsAtLabel(t *testing.T) {
+	src := strings.Replace(minimal, `issuer: "Root"`, `issuer: "Rooot"`, 1)
+	res := testdesign.CompileOne(t, src)
+	d := testdesign.Find(res.Diagnostics, "IB211")
+	if len(d) != 1 || d[0].Pos.String() != "site.cue:6:50" || d[0].Path != "pki.issuer" {
+		t.Fatalf("IB211 = %+v", d)
+	}
+}
