@@ -253,6 +253,10 @@ func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 		if strings.Contains(msg, "errors in empty disjunction") {
 			disjunctions[p] = len(out)
 		}
+		hint := ""
+		if msg == "field not allowed" {
+			hint = "check the spelling: field names are case-sensitive; `ibcmc schema` prints every field the design language has"
+		}
 		key := pos.String() + "|" + p + "|" + msg
 		if seen[key] {
 			continue
@@ -263,6 +267,7 @@ func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 			Name:     "schema",
 			Severity: diag.Error,
 			Message:  msg,
+			Hint:     hint,
 			Path:     p,
 			Pos:      pos,
 			Source:   "design-language.md",
