@@ -26,8 +26,14 @@ const manifestHeader = "# Files written by ibcmc build. ibcmc replaces these on 
 // ErrForeign is returned when the directory holds files ibcmc did not write and the build was not forced.
 var ErrForeign = errors.New("output directory is not empty and has no ibcmc manifest")
 
-// beforeSwap is a test seam: it runs after the new tree is complete and before it replaces the old one.
-var beforeSwap = func(tmp string) {}
+// Test seams: afterWrite runs after each file of the new tree is written, beforeSwap once the new tree is
+// complete and before it replaces the old one. Tests kill the process there.
+var (
+	afterWrite = func(n int) {}
+	beforeSwap = func(tmp string) {}
+)
+
+const tmpPattern = ".ibcmc-*"
 
 // ReadManifest returns the paths a previous build wrote into dir, and whether dir has a manifest.
 func ReadManifest(dir string) (map[string]bool, bool, error) {
@@ -92,7 +98,8 @@ func Write(dir string, files []emit.File, force bool) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".ibcmc-*")
+	removeAbandoned(parent, filepath.Base(dir))
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+tmpPattern)
 	if err != nil {
 		return err
 	}
@@ -105,10 +112,11 @@ func Write(dir string, files []emit.File, force bool) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	for _, f := range files {
+	for i, f := range files {
 		if err := writeFile(filepath.Join(tmp, filepath.FromSlash(f.Path)), f.Content); err != nil {
 			return err
 		}
+		afterWrite(i + 1)
 	}
 	for _, rel := range foreign {
 		// Hard links carry the user's files over without copying; a copy is the fallback across devices.
@@ -148,6 +156,15 @@ func Write(dir string, files []emit.File, force bool) error {
 	}
 	ok = true
 	return nil
+}
+
+// removeAbandoned deletes temporary trees a killed build left beside the output directory; their names are
+// ibcmc's own (".<out>.ibcmc-<random>"), so nothing else matches.
+func removeAbandoned(parent, base string) {
+	matches, _ := filepath.Glob(filepath.Join(parent, "."+base+tmpPattern))
+	for _, m := range matches {
+		os.RemoveAll(m)
+	}
 }
 
 // Diff compares dir with the files a build would write and returns the stale paths: changed, missing, and
