@@ -34,6 +34,7 @@ type Deriver func(p *plan.Plan)
 // derivers is the ordered list of derivation passes.
 var derivers = []Deriver{
 	deriveEndpoints,
+	deriveProxyRoutes, // reads the endpoints
 }
 
 // Compile loads and checks the design. The error is for usage and I/O problems (exit 2); design problems

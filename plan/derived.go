@@ -1,5 +1,7 @@
 package plan
 
+import "strconv"
+
 // Endpoint is a name and port internet clients connect to: a published or directly reachable site system,
 // or a CMG.
 type Endpoint struct {
@@ -20,20 +22,57 @@ type PortRange struct {
 	From, To int
 }
 
-// Flow is one permitted network flow.
+// String spells the range as firewalls do: "443" or "49152-65535".
+func (r PortRange) String() string {
+	if r.From == r.To {
+		return strconv.Itoa(r.From)
+	}
+	return strconv.Itoa(r.From) + "-" + strconv.Itoa(r.To)
+}
+
+// Contains reports whether port is in the range.
+func (r PortRange) Contains(port int) bool { return port >= r.From && port <= r.To }
+
+// Flow is one permitted network flow: a connection From opens to To (return traffic is implied).
 type Flow struct {
-	ID          string
+	ID          string // "<from>-to-<to>-<protocol>-<ports>", made of [A-Za-z0-9._-]; unique in a plan
 	FromZone    string
-	From        string // system, proxy, "any", or a named peer such as "clients" or "azure"
-	FromAddress string
+	From        string // system, proxy, machine FQDN, "any", or a named peer such as "clients" or "azure"
+	FromKind    string // one of the Peer* constants
+	FromAddress string // FromAddresses joined by a space, for display
 	ToZone      string
 	To          string
+	ToKind      string
 	ToAddress   string
-	Protocol    string // tcp | udp
-	Ports       []PortRange
+	Protocol    string      // tcp | udp
+	Ports       []PortRange // sorted, not overlapping
 	Purpose     string
-	RequiredBy  []string // roles, rules or populations that need the flow
+	RequiredBy  []string // roles, rules or populations that need the flow, sorted
 	Path        string
+
+	// FromAddresses and ToAddresses are canonical IP addresses and CIDR prefixes: the design's address of
+	// the machine, or its zone's CIDRs when it has none. Empty: the design gives no address at all.
+	FromAddresses []string
+	ToAddresses   []string
+}
+
+// Kinds of flow peers.
+const (
+	PeerSystem           = "system"           // a systems entry
+	PeerSiteServer       = "siteServer"       // site.server when it is not a systems entry
+	PeerSiteDatabase     = "siteDatabase"     // site.database.server when it is neither the site server nor a systems entry
+	PeerProxy            = "proxy"            // a publishing entry
+	PeerDomainController = "domainController" // forests.*.domainControllers
+	PeerInternet         = "internet"         // any host on the internet
+	PeerClients          = "clients"          // client populations
+	PeerCMG              = "cmg"              // a cloud management gateway in Azure
+	PeerAzure            = "azure"            // Azure management endpoints
+	PeerCDP              = "cdp"              // an HTTP CRL distribution point host
+)
+
+// Windows reports whether a flow peer kind is a Windows server ibcmc writes a firewall script for.
+func Windows(kind string) bool {
+	return kind == PeerSystem || kind == PeerSiteServer || kind == PeerSiteDatabase
 }
 
 // CertRequest is a certificate the design needs, as a request.
@@ -44,32 +83,61 @@ type CertRequest struct {
 	CommonName string
 	DNSNames   []string
 	EKUs       []string // OIDs
-	Template   string
+	Template   string   // certificate template; empty when the issuing CA does not use templates
 	KeyLength  int
 	Hash       string
-	Provider   string
+	Provider   string // ProviderKSP or ProviderCSP
 	Exportable bool
 	InstallOn  string // who installs it where
 	Path       string
+
+	// Description says what the certificate is for, in a phrase ("web server certificate of ibcm01").
+	Description string
+	// Authority is the pki authority expected to issue it (pki.issuer, or the CMG's certificate authority).
+	Authority string
+	// MaxKeyLength is the largest RSA key Configuration Manager accepts for this certificate; 0 means no limit.
+	MaxKeyLength int
+	// NeedsHTTPCDP is set when internet clients check this certificate's revocation, so it must carry an
+	// HTTP CRL distribution point (an LDAP-only CDP fails on the internet).
+	NeedsHTTPCDP bool
 }
 
-// Param is one ccmsetup parameter or property and where in the design its value came from.
+// Key storage providers of certificate requests: pki.provider "ksp" and "csp".
+const (
+	ProviderKSP = "Microsoft Software Key Storage Provider"
+	ProviderCSP = "Microsoft RSA SChannel Cryptographic Provider"
+)
+
+// Param is one ccmsetup parameter (Name starts with "/") or client.msi property, and where in the design its
+// value came from. Value is what ccmsetup receives, unquoted; a flag parameter has no value.
 type Param struct {
-	Name   string
-	Value  string
-	Origin string // design path, or a short reason
+	Name   string   // "/mp", "/UsePKICert", "SMSSITECODE"
+	Value  string   // empty for a flag
+	Origin string   // the design path to change to change the value
+	Also   []string // further design paths whose values are part of Value (the CMG URL's role ID, each trusted root)
+	Why    string   // what it does for this population, one sentence, for comments and the report
+	// EnvRef marks a value that is a %VARIABLE% reference for the installing shell to expand (the bulk
+	// registration token, which is never written), not design text.
+	EnvRef bool
 }
+
+// Flag reports whether the parameter takes no value.
+func (x Param) Flag() bool { return x.Value == "" }
 
 // InstallProfile is the ccmsetup invocation of one client population.
 type InstallProfile struct {
-	ID          string // population name
+	ID          string // population name, also the file stem of ccmsetup/<ID>.cmd
 	Population  string
-	Program     string // ccmsetup.exe or ccmsetup.msi
+	Method      string // install.method
+	Program     string // ccmsetup.exe, or ccmsetup.msi for Intune
 	Params      []Param
 	Properties  []Param
-	CommandLine string
-	Notes       []string
-	Path        string
+	CommandLine string // canonical: program, parameters, properties; values with spaces quoted
+	// TokenEnv is the environment variable the bulk registration token is read from, when the population
+	// registers with a token; empty otherwise.
+	TokenEnv string
+	Notes    []string // what the person installing must know (Intune arguments, push restrictions, omissions)
+	Path     string   // the population's design path
 }
 
 // ProxyRoute is one published host and port on a proxy and the backend it forwards to.
@@ -88,6 +156,17 @@ type ProxyRoute struct {
 	Methods     []string
 	Headers     []string
 	Path        string
+
+	// Roles are the role kinds served on this host and port, sorted.
+	Roles []string
+	// BackendAddress is the backend system's address when the design gives one; configs connect to it so
+	// the proxy does not depend on DNS at startup, and still verify the certificate against BackendHost.
+	BackendAddress string
+	// UpstreamTLS is the cipher profile toward the backend: intermediate | legacy.
+	UpstreamTLS string
+	// ServerCert and ClientCert are the certificate request IDs (file stems under the cert directory) of the
+	// proxy's own certificates when it terminates TLS (bridging); empty otherwise.
+	ServerCert, ClientCert string
 }
 
 // Certificate request purposes; a request's ID is "<subject>-<purpose>".

@@ -1,0 +1,28 @@
+package escape
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Nginx quotes a value as one nginx configuration string: double quotes with `\` and `"` escaped, so `;`,
+// `{`, `}` and `#` stay literal. nginx has no escape for `$` (it would interpolate a variable) and a control
+// character could end the directive, so values holding either are refused.
+func Nginx(s string) (string, error) {
+	if s == "" {
+		return "", fmt.Errorf("empty value cannot be written to an nginx config")
+	}
+	for _, r := range s {
+		if isControl(r) {
+			return "", fmt.Errorf("value %q holds a control character; nginx configs cannot carry it", s)
+		}
+		if r == '$' {
+			return "", fmt.Errorf("value %q holds '$', which nginx would read as a variable", s)
+		}
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`, nil
+}
+
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || r == '\u0085' || r == '\u2028' || r == '\u2029'
+}
