@@ -1,0 +1,415 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// Rules 2xx: site systems, their roles, forests and names (IB211 and IB212 live in references.go and
+// fqdn.go).
+
+func init() {
+	register(&Rule{
+		Code: "IB201", Name: "internet-role-without-internet-fqdn", Severity: diag.Error, Severities: "E",
+		Summary: "a system with an internet-facing role has no fqdn.internet",
+		Explain: `What: a role's allow includes internet ("internet" or "intranetAndInternet") and its system has no
+fqdn.internet.
+Why: internet clients reach internet-facing site systems by a public DNS name, which the site system's
+properties ("Specify an FQDN for this site system for use on the Internet") and its web server
+certificate must carry.
+Fix: add fqdn.internet with the public name (and register its public DNS host record), or set the role's
+allow to "intranet".
+Reading: one finding per system, at fqdn.internet, naming its internet-facing roles.`,
+		Source: "000 (public DNS name), 001",
+		Check:  checkInternetFQDN,
+	})
+	register(&Rule{
+		Code: "IB202", Name: "internet-system-not-domain-joined", Severity: diag.Error, Severities: "E",
+		Summary: "an internet-facing system is not joined to an Active Directory domain",
+		Explain: `What: a system with an internet-facing role has no forest.
+Why: internet-based site systems must be members of an Active Directory domain; the domain may be an
+untrusted perimeter forest, but a workgroup server cannot host them.
+Fix: join the server to a domain and set forest (for a perimeter forest, see IB203 and IB204 for the
+accounts the site then needs).`,
+		Source: "000 (must be domain joined), 001 Prerequisites",
+		Check:  checkInternetSystemDomainJoined,
+	})
+	register(&Rule{
+		Code: "IB203", Name: "untrusted-forest-site-server-initiates", Severity: diag.Error, Severities: "E",
+		Summary: "a system in an untrusted forest needs siteServerInitiates and an installAccount",
+		Explain: `What: a system whose forest is neither the site's forest nor in a two-way trust with it (or a system
+with no forest) lacks siteServerInitiates: true or lacks an installAccount; either one missing is a
+finding.
+Why: the site system's computer account cannot authenticate to the site server across the forest
+boundary. The site server must initiate every connection ("Require the site server to initiate
+connections to this site system") with a Site System Installation Account that is valid in the
+system's forest.
+Fix: set siteServerInitiates: true and installAccount to an account of the system's forest with local
+administrator rights on it (a name only; never a password).
+Reading: one finding per missing field, at that field. A system whose forest is not defined in the design
+is left to IB211, which reports the unknown name. A one-way trust (a perimeter forest that trusts the
+site's forest) is not a two-way trust, so the system counts as untrusted.`,
+		Source: "002 Scenario 2",
+		Check:  checkUntrustedSiteServerInitiates,
+	})
+	register(&Rule{
+		Code: "IB204", Name: "untrusted-forest-database-account", Severity: diag.Error, Severities: "E",
+		Summary: "a management point or enrollment point in an untrusted forest needs a databaseAccount",
+		Explain: `What: a system in an untrusted forest (or with no forest) has a managementPoint or enrollmentPoint role
+and no databaseAccount.
+Why: these roles read and write the site database directly. Across a forest boundary their computer
+account cannot log on to SQL Server, so the role needs a Management Point (or Enrollment Point) Database
+Connection Account.
+Fix: set databaseAccount to an account SQL Server accepts (a name only; never a password).
+Reading: a system whose forest is not defined in the design is left to IB211.`,
+		Source: "002 Scenario 2",
+		Check:  checkUntrustedDatabaseAccount,
+	})
+	register(&Rule{
+		Code: "IB205", Name: "internet-role-over-http", Severity: diag.Error, Severities: "E",
+		Summary: "an internet-facing management point or distribution point uses HTTP",
+		Explain: `What: a managementPoint or distributionPoint whose allow includes internet has connections "http".
+Why: internet-based client management works only over HTTPS with PKI certificates; an HTTP management
+point or distribution point never accepts internet clients.
+Fix: set connections: "https" (and issue the role's PKI certificate), or set allow to "intranet".`,
+		Source: "001, 000",
+		Check:  checkInternetRoleOverHTTP,
+	})
+	register(&Rule{
+		Code: "IB206", Name: "fallback-status-point-shared", Severity: diag.Warning, Severities: "W",
+		Summary: "a fallback status point shares its server with other roles",
+		Explain: `What: a fallbackStatusPoint on a system that has other roles.
+Why: the fallback status point accepts unauthenticated HTTP from any client (by design, so that clients
+with certificate problems can report them). Microsoft recommends a dedicated server with extra hardening,
+so that this open door leads to nothing else.
+Fix: move the fallback status point to a system of its own, or the other roles away from it.`,
+		Source: "facts R-TOP-06",
+		Check:  checkFallbackStatusPointShared,
+	})
+	register(&Rule{
+		Code: "IB207", Name: "several-internet-management-points", Severity: diag.Info, Severities: "I",
+		Summary: "more than one internet-facing management point: internet clients pick one at random",
+		Explain: `What: more than one management point allows internet clients.
+Why: internet clients choose among internet-facing management points (and distribution points and
+software update points) at random, not by location or bandwidth; there is no site-system roaming on the
+internet. Several internet MPs give redundancy, not locality.
+Fix: nothing to fix if redundancy is the goal; place every internet-facing MP where all internet clients
+reach it well.
+Reading: one finding, at the allow of the first internet-facing management point (by system name),
+naming all of them.`,
+		Source: "000, 001 (client roaming)",
+		Check:  checkSeveralInternetMPs,
+	})
+	register(&Rule{
+		Code: "IB208", Name: "deprecated-role", Severity: diag.Error, Severities: "W/E",
+		Summary: "a role the site version no longer supports (certificate registration point, enrollment point, enrollment proxy point)",
+		Explain: `What: a certificateRegistrationPoint with site.version 2203 or later (error); an enrollmentPoint or
+enrollmentProxyPoint with site.version 2403 or later (error), or earlier (warning).
+Why: the certificate registration point is not supported from 2203 (resource access deprecation). The
+enrollment point and enrollment proxy point (on-premises MDM and macOS enrollment) were deprecated in
+January 2022 and their support ended on March 31, 2024, the first release after that being 2403.
+Fix: remove the role; use Intune for certificate profiles and device enrollment.
+Reading: a certificate registration point before 2203 is supported and not reported.`,
+		Source: "001 warning, facts R-DEP-02/03",
+		Check:  checkDeprecatedRoles,
+	})
+	register(&Rule{
+		Code: "IB209", Name: "software-update-point-ports", Severity: diag.Error, Severities: "E",
+		Summary: "software update point ports are not a WSUS pair (80/443, or HTTPS = HTTP + 1)",
+		Explain: `What: a softwareUpdatePoint whose ports are not a pair WSUS can use: HTTP 80 needs HTTPS 443; any other
+HTTP port needs HTTPS = HTTP + 1 (the defaults are 8530/8531).
+Why: WSUS binds its SSL port from its HTTP port; a design with other ports produces firewall rules and
+proxy routes for ports WSUS does not listen on.
+Fix: set ports.https to the port WSUS uses (443 with HTTP 80, otherwise HTTP + 1).
+Reading: Microsoft's ports page says the HTTPS port is "1 or higher" than the HTTP port, while the client
+firewall page says "1 higher"; ibcmc takes HTTP + 1, the WSUS convention (facts §9 item 3).`,
+		Source: "facts §1.2",
+		Check:  checkSUPPorts,
+	})
+	register(&Rule{
+		Code: "IB210", Name: "internet-role-unreachable", Severity: diag.Error, Severities: "E",
+		Summary: "an internet-facing system in an intranet zone that no publishing entry publishes",
+		Explain: `What: a system with an internet-facing role sits in a zone of kind "intranet" and no publishing entry
+lists it in its systems.
+Why: internet clients cannot reach the intranet directly; they reach internet-facing systems placed in a
+perimeter network, or systems published through a web proxy or firewall.
+Fix: place the system in a perimeter zone, or add it to the systems of a publishing entry.
+Reading: systems in perimeter zones are reachable by design and not reported; a system whose zone is not
+defined is left to IB211.`,
+		Source: "000 (firewalls / web proxy), 001",
+		Check:  checkInternetRoleReachable,
+	})
+	register(&Rule{
+		Code: "IB213", Name: "internet-fqdn-not-public", Severity: diag.Error, Severities: "E",
+		Summary: "an internet FQDN uses a private suffix (.local, .lan, .internal, .corp, ...)",
+		Explain: `What: an internet FQDN (a system's fqdn.internet or a CMG's serviceName) ends in .local, .lan,
+.internal, .intranet, .corp, .home, .localdomain or .home.arpa (compared case-insensitively).
+Why: internet clients resolve these names in public DNS, and these suffixes are reserved for private use
+or not delegated, so no public host record can exist. A public CA cannot issue a certificate for them
+either.
+Fix: use a name in a public domain you own and register its public DNS host record.`,
+		Source: "000 (public DNS name), 001 (register public DNS host entries)",
+		Check:  checkInternetFQDNPublic,
+	})
+	register(&Rule{
+		Code: "IB214", Name: "role-without-zone-address", Severity: diag.Warning, Severities: "W",
+		Summary: "an internet-facing system or a publishing entry has no address",
+		Explain: `What: a system with an internet-facing role, or a publishing entry (a proxy), has no address.
+Why: firewall rules for the flows to and from it then name hosts instead of addresses, which most
+firewalls cannot use, and the perimeter rules are the ones that matter most.
+Fix: set address to the system's (or the proxy's internal) IP address.
+Reading: every publishing entry counts, since a proxy exists only to carry internet traffic.`,
+		Source: "design-language.md (address)",
+		Check:  checkZoneAddresses,
+	})
+}
+
+// untrustedKnown reports whether a system is in an untrusted forest, and whether that can be decided: a
+// forest name the design does not define is IB211's finding, not a trust problem.
+func untrustedKnown(p *plan.Plan, s *plan.System) (untrusted, known bool) {
+	if s.Forest != "" && p.Forest(s.Forest) == nil {
+		return false, false
+	}
+	if p.Forest(p.Site.Forest) == nil {
+		return false, false
+	}
+	return p.Untrusted(s), true
+}
+
+// untrustedReason says why a system counts as untrusted, for messages.
+func untrustedReason(p *plan.Plan, s *plan.System) string {
+	if s.Forest == "" {
+		return fmt.Sprintf("system %q is not domain-joined", s.Name)
+	}
+	return fmt.Sprintf("system %q is in forest %q, which has no two-way trust with the site's forest %q", s.Name, s.Forest, p.Site.Forest)
+}
+
+func internetRoleKinds(s *plan.System) []string {
+	var kinds []string
+	for _, role := range s.Roles.List() {
+		if plan.AllowsInternet(role.Allow) {
+			kinds = append(kinds, role.Kind)
+		}
+	}
+	return kinds
+}
+
+func checkInternetFQDN(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		if s.InternetFQDN != "" {
+			continue
+		}
+		kinds := internetRoleKinds(s)
+		if len(kinds) == 0 {
+			continue
+		}
+		r.Error(plan.Join(s.Path, "fqdn", "internet"), "add fqdn.internet with the public DNS name clients use, or set the roles' allow to \"intranet\"",
+			"system %q has internet-facing roles (%s) but no internet FQDN", s.Name, strings.Join(kinds, ", "))
+	}
+}
+
+func checkInternetSystemDomainJoined(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		if s.Forest == "" && s.InternetFacing() {
+			r.Error(plan.Join(s.Path, "forest"), "join the server to a domain (a perimeter forest will do) and set forest",
+				"internet-facing system %q is not domain-joined", s.Name)
+		}
+	}
+}
+
+func checkUntrustedSiteServerInitiates(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		if untrusted, known := untrustedKnown(p, s); !untrusted || !known {
+			continue
+		}
+		why := untrustedReason(p, s)
+		if !s.SiteServerInitiates {
+			r.Error(plan.Join(s.Path, "siteServerInitiates"), "set siteServerInitiates: true (\"Require the site server to initiate connections to this site system\")",
+				"%s, so the site server must initiate connections to it", why)
+		}
+		if s.InstallAccount == "" {
+			r.Error(plan.Join(s.Path, "installAccount"), "set installAccount to a Site System Installation Account valid in the system's forest (a name only)",
+				"%s, so the site server needs a Site System Installation Account to connect to it", why)
+		}
+	}
+}
+
+func checkUntrustedDatabaseAccount(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		if s.DatabaseAccount != "" || (s.Roles.ManagementPoint == nil && s.Roles.EnrollmentPoint == nil) {
+			continue
+		}
+		if untrusted, known := untrustedKnown(p, s); !untrusted || !known {
+			continue
+		}
+		var roles []string
+		if s.Roles.ManagementPoint != nil {
+			roles = append(roles, plan.RoleManagementPoint)
+		}
+		if s.Roles.EnrollmentPoint != nil {
+			roles = append(roles, plan.RoleEnrollmentPoint)
+		}
+		r.Error(plan.Join(s.Path, "databaseAccount"), "set databaseAccount to an account SQL Server accepts for the site database (a name only)",
+			"%s; its %s cannot log on to the site database with the computer account", untrustedReason(p, s), strings.Join(roles, " and "))
+	}
+}
+
+func checkInternetRoleOverHTTP(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		if mp := s.Roles.ManagementPoint; mp != nil && plan.AllowsInternet(mp.Allow) && mp.Connections == "http" {
+			r.Error(plan.Join(mp.Path, "connections"), "set connections: \"https\", or allow: \"intranet\"",
+				"management point on %q accepts internet clients over HTTP; internet clients need HTTPS", s.Name)
+		}
+		if dp := s.Roles.DistributionPoint; dp != nil && plan.AllowsInternet(dp.Allow) && dp.Connections == "http" {
+			r.Error(plan.Join(dp.Path, "connections"), "set connections: \"https\", or allow: \"intranet\"",
+				"distribution point on %q accepts internet clients over HTTP; internet clients need HTTPS", s.Name)
+		}
+	}
+}
+
+func checkFallbackStatusPointShared(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		fsp := s.Roles.FallbackStatusPoint
+		if fsp == nil {
+			continue
+		}
+		var others []string
+		for _, role := range s.Roles.List() {
+			if role.Kind != plan.RoleFallbackStatusPoint {
+				others = append(others, role.Kind)
+			}
+		}
+		if len(others) == 0 {
+			continue
+		}
+		r.Warn(fsp.Path, "put the fallback status point on a dedicated, hardened server",
+			"fallback status point on %q accepts unauthenticated HTTP and shares the server with %s", s.Name, strings.Join(others, ", "))
+	}
+}
+
+func checkSeveralInternetMPs(p *plan.Plan, r *Reporter) {
+	var mps []*plan.System
+	for _, s := range p.Systems {
+		if mp := s.Roles.ManagementPoint; mp != nil && plan.AllowsInternet(mp.Allow) {
+			mps = append(mps, s)
+		}
+	}
+	if len(mps) < 2 {
+		return
+	}
+	names := make([]string, len(mps))
+	for i, s := range mps {
+		names[i] = s.Name
+	}
+	r.Info(plan.Join(mps[0].Roles.ManagementPoint.Path, "allow"), "expect redundancy, not locality: place every internet-facing management point where all internet clients reach it well",
+		"%d internet-facing management points (%s): internet clients pick one at random, not by location", len(mps), quotedList(names))
+}
+
+func checkDeprecatedRoles(p *plan.Plan, r *Reporter) {
+	site := p.Site
+	for _, s := range p.Systems {
+		if crp := s.Roles.CertificateRegistrationPoint; crp != nil && site.VersionAtLeast("2203") {
+			r.Error(crp.Path, "remove the certificate registration point; deploy certificates with Intune",
+				"certificate registration point on %q is not supported from version 2203; site %s runs %s", s.Name, site.Code, site.Version)
+		}
+		for _, role := range []*plan.Role{s.Roles.EnrollmentPoint, s.Roles.EnrollmentProxyPoint} {
+			if role == nil {
+				continue
+			}
+			const hint = "remove the role; enroll devices with Intune"
+			if site.VersionAtLeast("2403") {
+				r.Error(role.Path, hint, "%s on %q is not supported from version 2403 (support ended March 31, 2024); site %s runs %s", role.Kind, s.Name, site.Code, site.Version)
+			} else {
+				r.Warn(role.Path, hint, "%s on %q is deprecated and unsupported from version 2403; site %s runs %s", role.Kind, s.Name, site.Code, site.Version)
+			}
+		}
+	}
+}
+
+// wsusHTTPSPort is the SSL port WSUS pairs with an HTTP port.
+func wsusHTTPSPort(http int) int {
+	if http == 80 {
+		return 443
+	}
+	return http + 1
+}
+
+func checkSUPPorts(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		sup := s.Roles.SoftwareUpdatePoint
+		if sup == nil {
+			continue
+		}
+		want := wsusHTTPSPort(sup.HTTPPort)
+		if sup.HTTPSPort == want {
+			continue
+		}
+		r.Error(plan.Join(sup.Path, "ports", "https"), fmt.Sprintf("set ports.https: %d (or use the WSUS defaults 8530/8531)", want),
+			"software update point on %q uses HTTP %d with HTTPS %d; WSUS pairs HTTP %d with HTTPS %d", s.Name, sup.HTTPPort, sup.HTTPSPort, sup.HTTPPort, want)
+	}
+}
+
+func checkInternetRoleReachable(p *plan.Plan, r *Reporter) {
+	published := map[string]bool{}
+	for _, pub := range p.Publishing {
+		for _, name := range pub.Systems {
+			published[name] = true
+		}
+	}
+	for _, s := range p.Systems {
+		z := p.Zone(s.Zone)
+		if z == nil || z.Kind != "intranet" || published[s.Name] || !s.InternetFacing() {
+			continue
+		}
+		r.Error(plan.Join(s.Path, "zone"), "place the system in a perimeter zone, or add it to the systems of a publishing entry",
+			"internet-facing system %q is in intranet zone %q and no publishing entry publishes it, so internet clients cannot reach it", s.Name, z.Name)
+	}
+}
+
+// privateSuffixes cannot be delegated in public DNS.
+var privateSuffixes = []string{".local", ".lan", ".internal", ".intranet", ".corp", ".home", ".localdomain", ".home.arpa"}
+
+// privateSuffix returns the private suffix a name ends in, or "".
+func privateSuffix(fqdn string) string {
+	name := strings.ToLower(strings.TrimSuffix(fqdn, "."))
+	for _, suf := range privateSuffixes {
+		if strings.HasSuffix(name, suf) {
+			return suf
+		}
+	}
+	return ""
+}
+
+func checkInternetFQDNPublic(p *plan.Plan, r *Reporter) {
+	const hint = "use a name in a public DNS domain you own and register its public host record"
+	for _, s := range p.Systems {
+		if suf := privateSuffix(s.InternetFQDN); suf != "" {
+			r.Error(plan.Join(s.Path, "fqdn", "internet"), hint,
+				"internet FQDN %q of system %q ends in %s, which public DNS cannot resolve", s.InternetFQDN, s.Name, suf)
+		}
+	}
+	for _, g := range p.CMGs {
+		if suf := privateSuffix(g.ServiceName); suf != "" {
+			r.Error(plan.Join(g.Path, "serviceName"), hint,
+				"service name %q of gateway %q ends in %s, which public DNS cannot resolve", g.ServiceName, g.Name, suf)
+		}
+	}
+}
+
+func checkZoneAddresses(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		if s.Address == "" && s.InternetFacing() {
+			r.Warn(plan.Join(s.Path, "address"), "set address to the system's IP address",
+				"internet-facing system %q has no address; firewall rules for it fall back to its names", s.Name)
+		}
+	}
+	for _, x := range p.Publishing {
+		if x.Address == "" {
+			r.Warn(plan.Join(x.Path, "address"), "set address to the proxy's internal IP address",
+				"publishing entry %q has no address; firewall rules for it fall back to names", x.Name)
+		}
+	}
+}
