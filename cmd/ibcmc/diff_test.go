@@ -1,0 +1,178 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func exampleSource(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("examples/" + name + "/site.cue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+type diffJSON struct {
+	Changes []struct {
+		Kind, ID, Action, Summary string
+	}
+	Files []struct {
+		Path, Action, Diff string
+	}
+	Summary struct{ Add, Change, Remove int }
+}
+
+func runDiffJSON(t *testing.T, args ...string) (int, diffJSON) {
+	t.Helper()
+	code, out, errb := run(t, append([]string{"diff", "--format", "json"}, args...)...)
+	var r diffJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, out, errb)
+	}
+	return code, r
+}
+
+func TestDiffIdenticalDesigns(t *testing.T) {
+	p := "examples/woodgrove-cmg/site.cue"
+	code, r := runDiffJSON(t, "--exit-code", p, writeDesign(t, exampleSource(t, "woodgrove-cmg")))
+	if code != 0 || len(r.Changes) != 0 || len(r.Files) != 0 {
+		t.Fatalf("exit %d, %+v", code, r)
+	}
+	code, out, _ := run(t, "diff", p, p)
+	if code != 0 || !strings.Contains(out, "No changes") {
+		t.Errorf("text: exit %d %q", code, out)
+	}
+}
+
+// Adding an internet-facing distribution point shows its flows, endpoint and certificate requests as
+// additions and nothing as removed.
+func TestDiffAddingDistributionPoint(t *testing.T) {
+	src := exampleSource(t, "fabrikam-perimeter")
+	added := strings.Replace(src, `	"cmmp01": {`, `	"cmdp02": {
+		fqdn: {intranet: "cmdp02.dmz.fabrikam.com", internet: "dp2.fabrikam.com"}
+		zone:                "perimeter"
+		address:             "172.16.50.23"
+		forest:              "dmz.fabrikam.com"
+		siteServerInitiates: true
+		installAccount:      "CORP\\svc-cm-install"
+		roles: distributionPoint: {connections: "https", allow: "internet"}
+	}
+	"cmmp01": {`, 1)
+	added = strings.Replace(added, `systems: ["cmibcm01", "cmfsp01"]`, `systems: ["cmibcm01", "cmfsp01", "cmdp02"]`, 1)
+	code, r := runDiffJSON(t, "--exit-code", "examples/fabrikam-perimeter/site.cue", writeDesign(t, added))
+	if code != 3 {
+		t.Fatalf("exit %d, want 3", code)
+	}
+	kinds := map[string]int{}
+	for _, c := range r.Changes {
+		if c.Action == "remove" && c.Kind != "finding" {
+			t.Errorf("unexpected removal: %+v", c)
+		}
+		if c.Action == "add" && strings.Contains(c.ID+c.Summary, "dp2.fabrikam.com") || strings.Contains(c.ID, "cmdp02") {
+			kinds[c.Kind]++
+		}
+	}
+	if kinds["endpoint"] != 1 {
+		t.Errorf("endpoint additions for dp2: %d (%+v)", kinds["endpoint"], r.Changes)
+	}
+	for _, k := range []string{"flow", "certificate"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s additions for the new DP: %+v", k, r.Changes)
+		}
+	}
+}
+
+func TestDiffFaultAppearsAsFinding(t *testing.T) {
+	src := exampleSource(t, "contoso-ibcm")
+	faulty := strings.Replace(src, "checkCRL:          false", "checkCRL:          true", 1)
+	code, r := runDiffJSON(t, "examples/contoso-ibcm/site.cue", writeDesign(t, faulty))
+	if code != 0 {
+		t.Fatalf("exit %d (without --exit-code a difference is not a failure)", code)
+	}
+	found := false
+	for _, c := range r.Changes {
+		if c.Kind == "finding" && c.Action == "add" && strings.HasPrefix(c.ID, "IB301 ") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("IB301 not among the changes: %+v", r.Changes)
+	}
+}
+
+func TestDiffRenamedPopulationIsRemoveAndAdd(t *testing.T) {
+	src := exampleSource(t, "contoso-ibcm")
+	renamed := strings.Replace(src, `clients: "domain-laptops":`, `clients: "corp-laptops":`, 1)
+	_, r := runDiffJSON(t, "examples/contoso-ibcm/site.cue", writeDesign(t, renamed))
+	var got []string
+	for _, c := range r.Changes {
+		if c.Kind == "install" {
+			got = append(got, c.Action+" "+c.ID)
+		}
+	}
+	if strings.Join(got, ",") != "add corp-laptops,remove domain-laptops" {
+		t.Errorf("install changes: %v", got)
+	}
+}
+
+func TestDiffMarkdownAndFiles(t *testing.T) {
+	src := exampleSource(t, "homelab")
+	changed := strings.Replace(src, `public:  "198.51.100.7"`, `public:  "198.51.100.8"`, 1)
+	code, out, _ := run(t, "diff", "--format", "markdown", "--files", "examples/homelab/site.cue", writeDesign(t, changed))
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"## ibcmc diff: ", "### What opens", "| `~` | endpoint | `cm.example.org:443@router` |", "```diff\n--- a/report.md\n+++ b/report.md\n", "-| `cm.example.org` | 443/https", "0 to add, "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// REV:PATH reads the old design from git, as `ibcmc diff main:site.cue site.cue` does in CI.
+func TestDiffGitRevision(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	repo := t.TempDir()
+	gitRun := func(args ...string) {
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	gitRun("init", "-q", "-b", "main")
+	src := exampleSource(t, "contoso-ibcm")
+	os.WriteFile(filepath.Join(repo, "site.cue"), []byte(src), 0o644)
+	gitRun("add", "site.cue")
+	gitRun("commit", "-q", "-m", "v1")
+	os.WriteFile(filepath.Join(repo, "site.cue"), []byte(strings.Replace(src, "count:      1200", "count:      30000", 1)), 0o644)
+
+	wd, _ := os.Getwd()
+	if err := os.Chdir(repo); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	code, r := runDiffJSON(t, "--exit-code", "main:site.cue", "site.cue")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3", code)
+	}
+	found := false
+	for _, c := range r.Changes {
+		if c.Kind == "finding" && c.Action == "add" && strings.HasPrefix(c.ID, "IB701 ") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the management point load warning is not among the changes: %+v", r.Changes)
+	}
+	if code, _, errb := run(t, "diff", "nosuchrev:site.cue", "site.cue"); code != 2 || !strings.Contains(errb, "git show") {
+		t.Errorf("bad revision: exit %d %s", code, errb)
+	}
+}
