@@ -27,6 +27,8 @@ var sections = []func(b *strings.Builder, p *plan.Plan, o emit.Options){
 	summary,
 	findings,
 	endpoints,
+	featureSupport,
+	diagram,
 }
 
 func md(s string) string   { return escape.Markdown(s) }
