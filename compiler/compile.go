@@ -34,8 +34,9 @@ type Deriver func(p *plan.Plan)
 // derivers is the ordered list of derivation passes.
 var derivers = []Deriver{
 	deriveEndpoints,
-	deriveFlows,       // reads the endpoints
-	deriveProxyRoutes, // reads the endpoints
+	deriveFlows,        // reads the endpoints
+	deriveProxyRoutes,  // reads the endpoints
+	deriveCertRequests, // reads the endpoints
 }
 
 // Compile loads and checks the design. The error is for usage and I/O problems (exit 2); design problems
