@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/emit/firewall"
 	"github.com/ibcmc/ibcmc/emit/report"
 	"github.com/ibcmc/ibcmc/plan"
 )
@@ -15,6 +16,7 @@ import (
 // Emitters in the order they run.
 var Emitters = []emit.Emitter{
 	{Name: "report", Emit: report.Emit},
+	{Name: "firewall", Emit: firewall.Emit},
 }
 
 // EmitAll runs every emitter and returns the files sorted by path. Two emitters writing one path, or a path

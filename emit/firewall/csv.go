@@ -1,0 +1,24 @@
+package firewall
+
+import (
+	"strings"
+
+	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/emit/internal/escape"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+var csvHeader = []string{"id", "from_zone", "from", "from_address", "to_zone", "to", "to_address", "protocol", "ports", "purpose", "required_by"}
+
+// flowsCSV is the neutral flow matrix: one row per flow in the plan's order. Addresses and ports are
+// space-separated; requirements are separated by "; ".
+func flowsCSV(p *plan.Plan, o emit.Options) string {
+	var b strings.Builder
+	b.WriteString(emit.Provenance(emit.Hash, p, o))
+	b.WriteString(escape.CSVRecord(csvHeader...))
+	for _, f := range p.Flows {
+		b.WriteString(escape.CSVRecord(f.ID, f.FromZone, f.From, strings.Join(f.FromAddresses, " "), f.ToZone, f.To,
+			strings.Join(f.ToAddresses, " "), f.Protocol, portList(f, " "), f.Purpose, strings.Join(f.RequiredBy, "; ")))
+	}
+	return b.String()
+}

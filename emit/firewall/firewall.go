@@ -1,0 +1,87 @@
+// Package firewall writes the flow matrix as firewall artifacts: firewall/flows.csv (every flow),
+// firewall/nftables/<from-zone>-to-<to-zone>.nft (one forward ruleset per zone boundary a flow crosses) and
+// firewall/windows/<machine>.ps1 (each site system's inbound rules for Windows Firewall).
+package firewall
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// Emit writes the firewall artifacts.
+func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
+	files := []emit.File{{Path: "firewall/flows.csv", Content: []byte(flowsCSV(p, o))}}
+	files = append(files, nftFiles(p, o)...)
+	files = append(files, windowsFiles(p, o)...)
+	return files, nil
+}
+
+// portList spells a flow's ports with sep between ranges.
+func portList(f *plan.Flow, sep string) string {
+	out := make([]string, len(f.Ports))
+	for i, r := range f.Ports {
+		out[i] = r.String()
+	}
+	return strings.Join(out, sep)
+}
+
+// prefixes parses a flow end's addresses, dropping any that a firewall could not read (the compiler
+// writes canonical ones) and any that a wider prefix of the same list already covers, because nft refuses
+// overlapping intervals in one set.
+func prefixes(addrs []string) []netip.Prefix {
+	var all []netip.Prefix
+	for _, a := range addrs {
+		if pfx, err := netip.ParsePrefix(a); err == nil {
+			all = append(all, pfx.Masked())
+		} else if ip, err := netip.ParseAddr(a); err == nil {
+			all = append(all, netip.PrefixFrom(ip, ip.BitLen()))
+		}
+	}
+	var out []netip.Prefix
+	for i, x := range all {
+		covered := false
+		for j, y := range all {
+			if i != j && y.Bits() <= x.Bits() && y.Contains(x.Addr()) && (y.Bits() < x.Bits() || j < i) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// spell writes a prefix as firewalls read it: a single host as the bare address.
+func spell(p netip.Prefix) string {
+	if p.IsSingleIP() {
+		return p.Addr().String()
+	}
+	return p.String()
+}
+
+// family splits prefixes into IPv4 and IPv6 ones.
+func family(ps []netip.Prefix) (v4, v6 []netip.Prefix) {
+	for _, p := range ps {
+		if p.Addr().Is4() {
+			v4 = append(v4, p)
+		} else {
+			v6 = append(v6, p)
+		}
+	}
+	return v4, v6
+}
+
+// everything reports whether the prefixes include the whole address space of their family.
+func everything(ps []netip.Prefix) bool {
+	for _, p := range ps {
+		if p.Bits() == 0 {
+			return true
+		}
+	}
+	return false
+}
