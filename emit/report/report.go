@@ -27,6 +27,7 @@ var sections = []func(b *strings.Builder, p *plan.Plan, o emit.Options){
 	summary,
 	findings,
 	endpoints,
+	flowMatrix,
 	featureSupport,
 	diagram,
 }
