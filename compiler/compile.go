@@ -34,6 +34,7 @@ type Deriver func(p *plan.Plan)
 // derivers is the ordered list of derivation passes.
 var derivers = []Deriver{
 	deriveEndpoints,
+	deriveInstalls,
 	deriveFlows,        // reads the endpoints
 	deriveProxyRoutes,  // reads the endpoints
 	deriveCertRequests, // reads the endpoints

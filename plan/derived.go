@@ -137,7 +137,15 @@ type InstallProfile struct {
 	// registers with a token; empty otherwise.
 	TokenEnv string
 	Notes    []string // what the person installing must know (Intune arguments, push restrictions, omissions)
-	Path     string   // the population's design path
+	// Refused are design values left out of the line because they cannot be written safely (rule IB515).
+	Refused []Refusal
+	Path    string // the population's design path
+}
+
+// Refusal is a design value an artifact cannot carry, and why.
+type Refusal struct {
+	Path   string
+	Reason string
 }
 
 // ProxyRoute is one published host and port on a proxy and the backend it forwards to.

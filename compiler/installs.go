@@ -1,0 +1,442 @@
+package compiler
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// BulkTokenEnv is the environment variable a token population's install line reads the bulk registration
+// token from. The token is a credential with a lifetime of days: ibcmc never writes it into a file.
+const BulkTokenEnv = "IBCMC_BULK_TOKEN"
+
+// cmdMeta are the characters cmd.exe acts on outside double quotes; a value holding one is quoted like a
+// value with spaces, so the canonical line can be pasted into a command prompt as it is.
+const cmdMeta = " \t&|<>^()"
+
+// deriveInstalls gives every Windows client population its ccmsetup command line (spec/outputs.md
+// "ccmsetup command lines"; facts §3): parameters, then properties, each in the canonical order and each
+// with the design path it came from. Values that cannot be carried through cmd.exe, ccmsetup and
+// Windows Installer unchanged are left out of the line and recorded in InstallProfile.Refused, where rule
+// IB515 reports them.
+func deriveInstalls(p *plan.Plan) {
+	for _, c := range p.Clients {
+		if c.Platform != "windows" {
+			// ccmsetup installs the Windows client only; macOS and mobile devices enroll instead.
+			continue
+		}
+		p.Installs = append(p.Installs, installProfile(p, c))
+	}
+}
+
+type installBuilder struct {
+	p    *plan.Plan
+	c    *plan.Population
+	prof *plan.InstallProfile
+	cmg  cmgState // the gateway target, decided with the parameters and reused by CCMHOSTNAME
+}
+
+func installProfile(p *plan.Plan, c *plan.Population) *plan.InstallProfile {
+	prof := &plan.InstallProfile{
+		ID: c.Name, Population: c.Name, Method: c.Install.Method, Program: "ccmsetup.exe", Path: c.Path,
+	}
+	if c.Install.Method == "intune" {
+		prof.Program = "ccmsetup.msi"
+	}
+	b := &installBuilder{p: p, c: c, prof: prof}
+	b.params()
+	b.properties()
+	prof.CommandLine = commandLine(prof)
+	b.methodNotes()
+	return prof
+}
+
+func (b *installBuilder) in(elems ...string) string {
+	return plan.Join(b.c.Path, elems...)
+}
+
+// add appends a parameter or property unless its value cannot be written safely.
+func (b *installBuilder) add(list *[]plan.Param, x plan.Param) {
+	if !x.EnvRef {
+		if reason := unsafeInstallValue(x.Value); reason != "" {
+			b.refuse(x.Origin, fmt.Sprintf("%s value %q %s", x.Name, x.Value, reason))
+			return
+		}
+	}
+	*list = append(*list, x)
+}
+
+func (b *installBuilder) param(x plan.Param)    { b.add(&b.prof.Params, x) }
+func (b *installBuilder) property(x plan.Param) { b.add(&b.prof.Properties, x) }
+
+func (b *installBuilder) refuse(path, reason string) {
+	b.prof.Refused = append(b.prof.Refused, plan.Refusal{Path: path, Reason: reason})
+	b.note(fmt.Sprintf("Left out of the line: %s (%s).", reason, path))
+}
+
+func (b *installBuilder) note(s string) { b.prof.Notes = append(b.prof.Notes, s) }
+
+// cmgTarget is the CMG host form "<serviceName>/CCM_Proxy_MutualAuth/<roleID>" the population's clients
+// use, with the paths it came from; ok is false when the gateway or the role ID is missing (IB211, IB606).
+func (b *installBuilder) cmgTarget() (host, origin, roleIDPath string, ok bool) {
+	g := b.p.DefaultCMG(b.c)
+	if g == nil {
+		b.note("No cloud management gateway resolves for this population, so /mp: and CCMHOSTNAME are left out.")
+		return "", "", "", false
+	}
+	s := b.p.System(g.ManagementPoint)
+	if s == nil || s.Roles.ManagementPoint == nil || s.Roles.ManagementPoint.RoleID == 0 {
+		b.note(fmt.Sprintf("The management point of gateway %s has no roleID, so /mp: and CCMHOSTNAME are left out.", g.Name))
+		return "", "", "", false
+	}
+	mp := s.Roles.ManagementPoint
+	// The role ID is an int64 that can exceed 2^53: format the integer, never a float.
+	host = g.ServiceName + "/CCM_Proxy_MutualAuth/" + strconv.FormatInt(mp.RoleID, 10)
+	return host, plan.Join(g.Path, "serviceName"), plan.Join(mp.Path, "roleID"), true
+}
+
+func (b *installBuilder) params() {
+	c, site := b.c, b.p.Site
+	cmgHost, cmgOrigin, roleIDPath, cmgOK := "", "", "", false
+	if c.Via == "cmg" {
+		cmgHost, cmgOrigin, roleIDPath, cmgOK = b.cmgTarget()
+	}
+	switch {
+	case c.Via == "cmg" && cmgOK:
+		b.param(plan.Param{
+			Name: "/mp", Value: "https://" + cmgHost, Origin: cmgOrigin, Also: []string{roleIDPath},
+			Why: "Download the client through the cloud management gateway: its service name and the role ID of the CMG-enabled management point.",
+		})
+	case c.Via != "cmg" && c.Install.DownloadMP != "":
+		if s := b.p.System(c.Install.DownloadMP); s != nil {
+			fqdn := s.PrimaryFQDN()
+			if c.Install.From == "internet" && s.InternetFQDN != "" {
+				fqdn = s.InternetFQDN
+			}
+			b.param(plan.Param{
+				Name: "/mp", Value: fqdn, Origin: b.in("install", "downloadMP"),
+				Why: "Management point ccmsetup downloads the client files from; it does not assign the client.",
+			})
+		}
+	}
+	if c.Install.Source != "" {
+		b.param(plan.Param{
+			Name: "/source", Value: c.Install.Source, Origin: b.in("install", "source"),
+			Why: "Install from these client files (the site server's Client folder copied to media or a share) instead of downloading them.",
+		})
+	}
+	if c.Auth == "pki" {
+		b.param(plan.Param{
+			Name: "/UsePKICert", Origin: b.in("auth"),
+			Why: "Use the PKI client authentication certificate; without it the client ignores HTTPS management points and cloud management gateways.",
+		})
+	}
+	if !site.Communication.CheckCRL {
+		b.param(plan.Param{
+			Name: "/NoCRLCheck", Origin: "site.communication.checkCRL",
+			Why: "Do not check site system certificates against the CRL: the site does not check revocation (checkCRL is false).",
+		})
+	}
+	if c.Auth == "token" {
+		b.prof.TokenEnv = BulkTokenEnv
+		b.param(plan.Param{
+			Name: "/regtoken", Value: "%" + BulkTokenEnv + "%", Origin: b.in("auth"), EnvRef: true,
+			Why: "Register with a bulk registration token read from the environment variable " + BulkTokenEnv + "; the token is never written to a file.",
+		})
+	}
+	b.cmg = cmgState{host: cmgHost, origin: cmgOrigin, roleIDPath: roleIDPath, ok: cmgOK}
+}
+
+type cmgState struct {
+	host, origin, roleIDPath string
+	ok                       bool
+}
+
+func (b *installBuilder) properties() {
+	c, p, site := b.c, b.p, b.p.Site
+	b.property(plan.Param{
+		Name: "SMSSITECODE", Value: site.Code, Origin: "site.code",
+		Why: "Assign the client to site " + site.Code + " directly; internet clients cannot use AUTO assignment.",
+	})
+	if c.Install.MP != "" {
+		if s := p.System(c.Install.MP); s != nil && s.Roles.ManagementPoint != nil {
+			fqdn := s.PrimaryFQDN()
+			if c.Via != "cmg" && c.Management == plan.ManageInternetOnly && s.InternetFQDN != "" {
+				fqdn = s.InternetFQDN
+			}
+			value, why := fqdn, "Initial management point after installation."
+			if s.Roles.ManagementPoint.Connections == "https" {
+				value = "https://" + fqdn
+				why = "Initial management point after installation; https:// because it accepts HTTPS only."
+			}
+			b.property(plan.Param{Name: "SMSMP", Value: value, Origin: b.in("install", "mp"), Why: why})
+		}
+	}
+	if c.Internet() {
+		switch {
+		case c.Via == "cmg" && b.cmg.ok:
+			b.property(plan.Param{
+				Name: "CCMHOSTNAME", Value: b.cmg.host, Origin: b.cmg.origin, Also: []string{b.cmg.roleIDPath},
+				Why: "Internet management point: the cloud management gateway, in the form <service name>/CCM_Proxy_MutualAuth/<role ID> without https://.",
+			})
+		case c.Via != "cmg":
+			if s := internetMP(p, c); s != nil {
+				b.property(plan.Param{
+					Name: "CCMHOSTNAME", Value: s.InternetFQDN, Origin: plan.Join(s.Path, "fqdn", "internet"),
+					Why: "Internet FQDN of the internet-facing management point " + s.Name + ", so the client can be managed on the internet.",
+				})
+			} else {
+				b.note("No internet-facing management point has an internet FQDN, so CCMHOSTNAME is left out (IB511).")
+			}
+		}
+	}
+	if c.Management == plan.ManageInternetOnly {
+		b.property(plan.Param{
+			Name: "CCMALWAYSINF", Value: "1", Origin: b.in("management"),
+			Why: "Always-internet client: it never looks for intranet management points.",
+		})
+	}
+	if c.Install.SigningCert != "" {
+		b.property(plan.Param{
+			Name: "SMSSIGNCERT", Value: c.Install.SigningCert, Origin: b.in("install", "signingCert"),
+			Why: "The site server signing certificate (exported without its private key), which an internet-only client cannot read from Active Directory.",
+		})
+	}
+	if name := c.Install.FallbackStatusPoint; name != "" {
+		if s := p.System(name); s != nil {
+			fqdn, which := s.PrimaryFQDN(), "intranet"
+			if c.Management == plan.ManageInternetOnly && s.InternetFQDN != "" {
+				fqdn, which = s.InternetFQDN, "internet"
+			}
+			if s.IntranetFQDN == "" {
+				which = "internet"
+			}
+			b.property(plan.Param{
+				Name: "FSP", Value: fqdn, Origin: b.in("install", "fallbackStatusPoint"),
+				Why: "Fallback status point (" + which + " FQDN of " + s.Name + ") that receives state messages when the client cannot reach a management point.",
+			})
+		}
+	}
+	b.certificateProperties()
+	if c.Auth == "entra" && c.Via == "cmg" {
+		if g := p.DefaultCMG(c); g != nil && g.Tenant != nil {
+			t := plan.Join(g.Path, "tenant")
+			b.property(plan.Param{Name: "AADTENANTID", Value: g.Tenant.ID, Origin: plan.Join(t, "id"),
+				Why: "Entra ID tenant the device is joined to."})
+			b.property(plan.Param{Name: "AADCLIENTAPPID", Value: g.Tenant.ClientApp, Origin: plan.Join(t, "clientApp"),
+				Why: "Application ID of the Entra ID client (native) app of the site."})
+			b.property(plan.Param{Name: "AADRESOURCEURI", Value: g.Tenant.ServerAppURI, Origin: plan.Join(t, "serverAppURI"),
+				Why: "Application ID URI of the Entra ID server (web) app of the site."})
+		}
+	}
+	if site.Ports.HTTP != 80 {
+		b.property(plan.Param{Name: "CCMHTTPPORT", Value: strconv.Itoa(site.Ports.HTTP), Origin: "site.ports.http",
+			Why: "The site's HTTP client request port is not 80; clients that cannot read it from Active Directory need it at install."})
+	}
+	if site.Ports.HTTPS != 443 {
+		b.property(plan.Param{Name: "CCMHTTPSPORT", Value: strconv.Itoa(site.Ports.HTTPS), Origin: "site.ports.https",
+			Why: "The site's HTTPS client request port is not 443; clients that cannot read it from Active Directory need it at install."})
+	}
+}
+
+// certificateProperties select the PKI client certificate; they mean nothing to Entra ID or token clients.
+func (b *installBuilder) certificateProperties() {
+	c, cert := b.c, b.c.Install.Certificate
+	if c.Auth != "pki" {
+		if cert.Select != "" || cert.Store != "" {
+			b.note(fmt.Sprintf("install.certificate.select and store are not used: auth %q does not authenticate with a PKI client certificate.", c.Auth))
+		}
+		return
+	}
+	if cert.FirstCert {
+		b.property(plan.Param{Name: "CCMFIRSTCERT", Value: "1", Origin: b.in("install", "certificate", "firstCert"),
+			Why: "When several certificates qualify, use the one with the longest validity."})
+	}
+	if cert.Select != "" {
+		b.property(plan.Param{Name: "CCMCERTSEL", Value: cert.Select, Origin: b.in("install", "certificate", "select"),
+			Why: "Criteria that pick the client authentication certificate."})
+	}
+	comm := b.p.Site.Communication
+	if cert.Issuers && comm.TrustedRootsSet && len(comm.TrustedRoots) > 0 {
+		if value, also, ok := b.certIssuers(comm.TrustedRoots); ok {
+			b.property(plan.Param{Name: "CCMCERTISSUERS", Value: value, Origin: "site.communication.trustedRoots", Also: also,
+				Why: "The site's trusted root CAs: only a certificate that chains to one of them is selected."})
+		}
+	}
+	if cert.Store != "" {
+		b.property(plan.Param{Name: "CCMCERTSTORE", Value: cert.Store, Origin: b.in("install", "certificate", "store"),
+			Why: "Computer certificate store that holds the client certificate instead of Personal."})
+	}
+}
+
+// certIssuers builds the CCMCERTISSUERS value, the site's certificate issuers list as ConfigMgr writes it
+// (mobileclient.tcf CertificateIssuers): each root's subject with attributes separated by "; ", roots
+// separated by " | " (facts §3.2).
+func (b *installBuilder) certIssuers(roots []string) (string, []string, bool) {
+	var entries, also []string
+	ok := true
+	for _, name := range roots {
+		a := b.p.Authority(name)
+		if a == nil {
+			continue // IB211 reports the unknown name
+		}
+		path := plan.Join(a.Path, "subject")
+		also = append(also, path)
+		entry, reason := issuerEntry(a.Subject)
+		if reason != "" {
+			b.refuse(path, fmt.Sprintf("subject %q of trusted root %s %s, so CCMCERTISSUERS cannot list it", a.Subject, name, reason))
+			ok = false
+			continue
+		}
+		entries = append(entries, entry)
+	}
+	if len(entries) == 0 {
+		return "", nil, false
+	}
+	return strings.Join(entries, " | "), also, ok
+}
+
+// issuerEntry rewrites a distinguished name ("CN=Root, O=Contoso\, Ltd" or with quoted values) as one
+// issuers-list entry ("CN=Root; O=Contoso, Ltd"). It returns a reason when an attribute value holds a
+// character the list uses as a separator or that cannot be written on a command line.
+func issuerEntry(dn string) (string, string) {
+	var attrs []string
+	var cur strings.Builder
+	inQuote, escaped := false, false
+	flush := func() {
+		if a := strings.TrimSpace(cur.String()); a != "" {
+			attrs = append(attrs, a)
+		}
+		cur.Reset()
+	}
+	for _, r := range dn {
+		switch {
+		case escaped:
+			if r == ';' || r == '|' || r == '"' {
+				return "", fmt.Sprintf("has %q inside an attribute value", r)
+			}
+			cur.WriteRune(r)
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case r == '"':
+			inQuote = !inQuote
+		case (r == ',' || r == ';') && !inQuote:
+			flush()
+		case r == ';' || r == '|':
+			return "", fmt.Sprintf("has %q inside an attribute value", r)
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if inQuote || escaped {
+		return "", "is not a well-formed distinguished name"
+	}
+	flush()
+	entry := strings.Join(attrs, "; ")
+	if entry == "" {
+		return "", "is empty"
+	}
+	return entry, ""
+}
+
+// internetMP is the management point CCMHOSTNAME names for an IBCM population: the population's own
+// management point (install.mp, then install.downloadMP) when it is internet-facing, otherwise the first
+// internet-facing one by name. Any internet MP will do: the client learns the others from it.
+func internetMP(p *plan.Plan, c *plan.Population) *plan.System {
+	usable := func(s *plan.System) bool {
+		return s != nil && s.InternetFQDN != "" && s.Roles.ManagementPoint != nil && plan.AllowsInternet(s.Roles.ManagementPoint.Allow)
+	}
+	for _, name := range []string{c.Install.MP, c.Install.DownloadMP} {
+		if s := p.System(name); name != "" && usable(s) {
+			return s
+		}
+	}
+	for _, s := range p.Systems {
+		if usable(s) {
+			return s
+		}
+	}
+	return nil
+}
+
+func (b *installBuilder) methodNotes() {
+	prof := b.prof
+	switch b.c.Install.Method {
+	case "intune":
+		b.note(fmt.Sprintf("Intune: add ccmsetup.msi as a Windows line-of-business app with the command-line arguments CCMSETUPCMD=\"…\" shown here; Intune accepts at most 1,024 characters (this line has %d).",
+			utf8.RuneCountInString(prof.CommandLine)))
+		if prof.TokenEnv != "" {
+			b.note("Intune does not expand %" + prof.TokenEnv + "%: the token has to be supplied where the app runs.")
+		}
+	case "push":
+		b.note("Client push: enter the properties under Client Push Installation > Installation Properties; push accepts /UsePKICert but not /mp, /source, /NoCRLCheck or /regtoken.")
+	case "gpo":
+		b.note("Group Policy: run this line from a computer startup script, or publish the properties with the ConfigMgrInstallation.adm template.")
+	case "softwareUpdate":
+		b.note("Software update-based installation: ccmsetup reads the properties from Group Policy (ConfigMgrInstallation.adm), not from this line.")
+	case "media":
+		b.note("Media: copy the site server's Client folder to the /source location and run this line from there.")
+	}
+	if prof.TokenEnv != "" {
+		b.note("Create the bulk registration token on the top-level site server with BulkRegistrationTokenTool.exe /new [/lifetime <minutes>] (default 3 days, at most 7) and set " +
+			prof.TokenEnv + " to it before running the line; the token is a credential and ibcmc never writes it.")
+	}
+}
+
+// commandLine renders the canonical line: program, parameters, properties. Values with spaces (or cmd.exe
+// metacharacters) are quoted; the Intune form wraps everything in CCMSETUPCMD="…" with inner quotes
+// doubled, as Windows Installer reads a quoted property.
+func commandLine(prof *plan.InstallProfile) string {
+	var args []string
+	for _, x := range prof.Params {
+		args = append(args, renderArg(x))
+	}
+	for _, x := range prof.Properties {
+		args = append(args, renderArg(x))
+	}
+	inner := strings.Join(args, " ")
+	if prof.Program == "ccmsetup.msi" {
+		return `ccmsetup.msi CCMSETUPCMD="` + strings.ReplaceAll(inner, `"`, `""`) + `"`
+	}
+	if inner == "" {
+		return prof.Program
+	}
+	return prof.Program + " " + inner
+}
+
+func renderArg(x plan.Param) string {
+	sep := "="
+	if strings.HasPrefix(x.Name, "/") {
+		if x.Flag() {
+			return x.Name
+		}
+		sep = ":"
+	}
+	v := x.Value
+	if !x.EnvRef && strings.ContainsAny(v, cmdMeta) {
+		v = `"` + v + `"`
+	}
+	return x.Name + sep + v
+}
+
+// unsafeInstallValue says why a design value cannot be passed through cmd.exe, ccmsetup and Windows
+// Installer unchanged, or returns "". Quotes would end the quoted value early; control characters would
+// end the line; a backslash before a closing quote would escape it.
+func unsafeInstallValue(v string) string {
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			return "contains a control character (a line break or similar)"
+		}
+		if r == '"' {
+			return `contains a double quote (")`
+		}
+	}
+	if strings.ContainsAny(v, cmdMeta) && strings.HasSuffix(v, `\`) {
+		return "needs quotes and ends with a backslash, which would escape the closing quote; remove the trailing backslash"
+	}
+	return ""
+}

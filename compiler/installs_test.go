@@ -1,0 +1,346 @@
+package compiler_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ibcmc/ibcmc/internal/testdesign"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// installBase is an IBCM site with an intranet MP, an internet-facing MP/DP in the perimeter, a fallback
+// status point and a CMG with an Entra ID tenant; each case adds one population (and may override fields).
+const installBase = `package site
+
+site: {
+	code:   "P01"
+	server: "cm01.contoso.com"
+	forest: "contoso.com"
+	communication: trustedRoots: ["Root"]
+	clientSettings: cloudManagementGateway: true
+}
+forests: "contoso.com": {}
+zones: {
+	intranet: {kind: "intranet", cidrs: ["10.0.0.0/16"]}
+	perimeter: {kind: "perimeter", cidrs: ["192.0.2.0/24"]}
+}
+pki: {
+	authorities: {
+		"Root": {subject: "CN=Contoso Root CA, O=Contoso\\, Ltd, C=US", crl: {http: ["http://crl.contoso.com/root.crl"], internet: true}}
+		"Litware": {subject: "CN=Litware Root CA; O=Litware\\, Inc.", crl: {http: ["http://crl.litware.com/root.crl"], internet: true}}
+		"Public": {subject: "CN=Public TLS CA", kind: "public"}
+	}
+	issuer: "Root"
+}
+systems: {
+	mp1: {
+		fqdn: intranet: "mp1.contoso.com"
+		forest: "contoso.com"
+		roles: managementPoint: {connections: "https", cmgTraffic: true, roleID: 72057594037927941}
+	}
+	mphttp: {
+		fqdn: intranet: "mphttp.contoso.com"
+		forest: "contoso.com"
+		roles: managementPoint: {connections: "http"}
+	}
+	ibcm1: {
+		fqdn: {intranet: "ibcm1.contoso.com", internet: "ibcm.contoso.net"}
+		zone:   "perimeter"
+		forest: "contoso.com"
+		roles: {
+			managementPoint: {connections: "https", allow: "intranetAndInternet"}
+			distributionPoint: {connections: "https", allow: "intranetAndInternet"}
+		}
+	}
+	fsp1: {
+		fqdn: {intranet: "fsp1.contoso.com", internet: "fsp.contoso.net"}
+		zone:   "perimeter"
+		forest: "contoso.com"
+		roles: fallbackStatusPoint: allow: "intranetAndInternet"
+	}
+	cp1: {
+		fqdn: intranet: "cp1.contoso.com"
+		forest: "contoso.com"
+		roles: {cmgConnectionPoint: {}, serviceConnectionPoint: {}}
+	}
+}
+publishing: {}
+cmg: gw: {
+	serviceName: "cmg.contoso.net"
+	connectionPoints: ["cp1"]
+	managementPoint: "mp1"
+	trustedRoots: ["Root"]
+	certificate: authority: "Public"
+	tenant: {id: "11111111-2222-3333-4444-555555555555", clientApp: "66666666-7777-8888-9999-000000000000", serverAppURI: "api://contoso-cm"}
+}
+`
+
+func compileInstall(t *testing.T, extra string) *plan.InstallProfile {
+	t.Helper()
+	base := installBase
+	if rest, ok := strings.CutPrefix(extra, "ROOTS="); ok {
+		roots, tail, _ := strings.Cut(rest, "\n")
+		base = strings.Replace(base, `trustedRoots: ["Root"]`, "trustedRoots: "+roots, 1)
+		extra = tail
+	}
+	res := testdesign.CompileOne(t, base+extra)
+	if res.Plan == nil {
+		t.Fatalf("design did not compile: %v", res.Diagnostics)
+	}
+	if len(res.Plan.Installs) != 1 {
+		t.Fatalf("want one install profile, got %d", len(res.Plan.Installs))
+	}
+	return res.Plan.Installs[0]
+}
+
+// TestInstallScenarios covers every combination of facts §3.3 with whole command lines.
+func TestInstallScenarios(t *testing.T) {
+	cases := []struct {
+		name  string
+		roots string // replaces site.communication.trustedRoots when set
+		extra string
+		want  string
+	}{
+		{
+			name: "A: IBCM roaming PKI client installed on the intranet, download MP, FSP, certificate selection",
+			extra: `clients: laptops: {
+	join: "domain", forest: "contoso.com", features: []
+	install: {mp: "mp1", downloadMP: "mp1", fallbackStatusPoint: "fsp1", certificate: {select: "SubjectStr:contoso.com", store: "ConfigMgr"}}
+}`,
+			want: `ccmsetup.exe /mp:mp1.contoso.com /UsePKICert SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=ibcm.contoso.net FSP=fsp1.contoso.com CCMFIRSTCERT=1 CCMCERTSEL=SubjectStr:contoso.com CCMCERTISSUERS="CN=Contoso Root CA; O=Contoso, Ltd; C=US" CCMCERTSTORE=ConfigMgr`,
+		},
+		{
+			name: "A without CRL checking, first certificate and issuers off, HTTP intranet MP",
+			extra: `site: communication: checkCRL: false
+clients: laptops: {
+	join: "domain", forest: "contoso.com", features: []
+	install: {mp: "mphttp", certificate: {firstCert: false, issuers: false}}
+}`,
+			want: `ccmsetup.exe /UsePKICert /NoCRLCheck SMSSITECODE=P01 SMSMP=mphttp.contoso.com CCMHOSTNAME=ibcm.contoso.net`,
+		},
+		{
+			name: "B: IBCM internet-only from media with a path that has spaces",
+			extra: `clients: kiosks: {
+	join: "workgroup", management: "internetOnly", features: []
+	install: {method: "media", from: "internet", source: "D:\\Config Mgr\\Client", signingCert: "D:\\Config Mgr\\Client\\siteserver.cer", fallbackStatusPoint: "fsp1", certificate: issuers: false}
+}`,
+			want: `ccmsetup.exe /source:"D:\Config Mgr\Client" /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net CCMALWAYSINF=1 SMSSIGNCERT="D:\Config Mgr\Client\siteserver.cer" FSP=fsp.contoso.net CCMFIRSTCERT=1`,
+		},
+		{
+			name: "C: CMG with PKI client certificates, two trusted roots",
+			roots: `["Root", "Litware"]`,
+			extra: `clients: servers: {
+	join: "domain", forest: "contoso.com", management: "internetOnly", via: "cmg", features: []
+	install: {from: "internet", mp: "mp1"}
+}`,
+			want: `ccmsetup.exe /mp:https://cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 /UsePKICert SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 CCMALWAYSINF=1 CCMFIRSTCERT=1 CCMCERTISSUERS="CN=Contoso Root CA; O=Contoso, Ltd; C=US | CN=Litware Root CA; O=Litware, Inc."`,
+		},
+		{
+			name: "D: CMG with Entra ID, no /UsePKICert and no certificate selection",
+			extra: `clients: cloud: {
+	join: "entra", auth: "entra", via: "cmg", features: []
+	install: {mp: "mp1"}
+}`,
+			want: `ccmsetup.exe /mp:https://cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 AADTENANTID=11111111-2222-3333-4444-555555555555 AADCLIENTAPPID=66666666-7777-8888-9999-000000000000 AADRESOURCEURI=api://contoso-cm`,
+		},
+		{
+			name: "D through Intune: ccmsetup.msi CCMSETUPCMD",
+			extra: `clients: cloud: {
+	join: "entra", auth: "entra", via: "cmg", features: []
+	install: {method: "intune", from: "internet", mp: "mp1"}
+}`,
+			want: `ccmsetup.msi CCMSETUPCMD="/mp:https://cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 AADTENANTID=11111111-2222-3333-4444-555555555555 AADCLIENTAPPID=66666666-7777-8888-9999-000000000000 AADRESOURCEURI=api://contoso-cm"`,
+		},
+		{
+			name: "Intune with a quoted value doubles the inner quotes",
+			extra: `clients: servers: {
+	join: "domain", forest: "contoso.com", via: "cmg", features: []
+	install: {method: "intune", certificate: {select: "SubjectAttr:OU = Computers", firstCert: false, issuers: false}}
+}`,
+			want: `ccmsetup.msi CCMSETUPCMD="/mp:https://cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 CCMCERTSEL=""SubjectAttr:OU = Computers"""`,
+		},
+		{
+			name: "E: CMG with a bulk registration token read from the environment",
+			extra: `clients: kiosks: {
+	join: "workgroup", auth: "token", management: "internetOnly", via: "cmg", features: []
+	install: {from: "internet", mp: "mp1", certificate: select: "SubjectStr:ignored"}
+}`,
+			want: `ccmsetup.exe /mp:https://cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 CCMALWAYSINF=1`,
+		},
+		{
+			name: "non-default client request ports",
+			extra: `site: ports: {http: 8080, https: 8443}
+clients: laptops: {
+	join: "domain", forest: "contoso.com", features: []
+	install: {mp: "ibcm1", certificate: {firstCert: false, issuers: false}}
+}`,
+			want: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 SMSMP=https://ibcm1.contoso.com CCMHOSTNAME=ibcm.contoso.net CCMHTTPPORT=8080 CCMHTTPSPORT=8443`,
+		},
+		{
+			name: "intranet-only population: no internet properties",
+			extra: `clients: desktops: {
+	join: "domain", forest: "contoso.com", management: "intranetOnly", features: []
+	install: {method: "push", certificate: issuers: false}
+}`,
+			want: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 CCMFIRSTCERT=1`,
+		},
+		{
+			name: "cmd.exe metacharacters are quoted, never left bare",
+			extra: `clients: lab: {
+	join: "workgroup", management: "internetOnly", features: []
+	install: {method: "media", from: "internet", source: "\\\\fs01\\R&D|x<y>^z", signingCert: "C:\\100%\\site.cer", certificate: {firstCert: false, issuers: false}}
+}`,
+			want: `ccmsetup.exe /source:"\\fs01\R&D|x<y>^z" /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net CCMALWAYSINF=1 SMSSIGNCERT=C:\100%\site.cer`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			extra := tc.extra
+			if tc.roots != "" {
+				extra = "ROOTS=" + tc.roots + "\n" + extra
+			}
+			prof := compileInstall(t, extra)
+			if prof.CommandLine != tc.want {
+				t.Errorf("command line\n got: %s\nwant: %s\nnotes: %q", prof.CommandLine, tc.want, prof.Notes)
+			}
+			if len(prof.Refused) != 0 {
+				t.Errorf("unexpected refusals: %+v", prof.Refused)
+			}
+		})
+	}
+}
+
+// TestInstallOrigins: every parameter and property names the design field it came from, so the .cmd
+// comments and the report can say which field to change.
+func TestInstallOrigins(t *testing.T) {
+	prof := compileInstall(t, `site: communication: checkCRL: false
+clients: kiosks: {
+	join: "workgroup", auth: "token", management: "internetOnly", via: "cmg", features: []
+	install: {from: "internet", mp: "mp1"}
+}`)
+	var got []string
+	for _, x := range append(append([]plan.Param{}, prof.Params...), prof.Properties...) {
+		got = append(got, fmt.Sprintf("%s <- %s %v", x.Name, x.Origin, x.Also))
+	}
+	want := []string{
+		"/mp <- cmg.gw.serviceName [systems.mp1.roles.managementPoint.roleID]",
+		"/NoCRLCheck <- site.communication.checkCRL []",
+		"/regtoken <- clients.kiosks.auth []",
+		"SMSSITECODE <- site.code []",
+		"SMSMP <- clients.kiosks.install.mp []",
+		"CCMHOSTNAME <- cmg.gw.serviceName [systems.mp1.roles.managementPoint.roleID]",
+		"CCMALWAYSINF <- clients.kiosks.management []",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("origins\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if prof.TokenEnv != "IBCMC_BULK_TOKEN" {
+		t.Errorf("TokenEnv = %q", prof.TokenEnv)
+	}
+}
+
+// TestInstallRefusesUnsafeValues: a value that would end the quoted argument or the line is left out of
+// the command line and recorded for IB515.
+func TestInstallRefusesUnsafeValues(t *testing.T) {
+	cases := []struct {
+		name, extra, wantLine, wantPath string
+	}{
+		{
+			name: "newline in source",
+			extra: `clients: k: {join: "workgroup", management: "internetOnly", features: []
+	install: {method: "media", from: "internet", source: "D:\\Client\r\ndel /q C:\\*", certificate: {firstCert: false, issuers: false}}}`,
+			wantLine: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net CCMALWAYSINF=1`,
+			wantPath: "clients.k.install.source",
+		},
+		{
+			name: "quote in certificate selection",
+			extra: `clients: k: {join: "domain", forest: "contoso.com", features: []
+	install: certificate: {select: "SubjectStr:x\" & calc & \"", firstCert: false, issuers: false}}`,
+			wantLine: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net`,
+			wantPath: "clients.k.install.certificate.select",
+		},
+		{
+			name: "quoted value ending in a backslash",
+			extra: `clients: k: {join: "workgroup", management: "internetOnly", features: []
+	install: {method: "media", from: "internet", source: "D:\\My Client\\", certificate: {firstCert: false, issuers: false}}}`,
+			wantLine: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net CCMALWAYSINF=1`,
+			wantPath: "clients.k.install.source",
+		},
+		{
+			name: "pipe inside a trusted root's subject",
+			extra: `pki: authorities: Root: subject: "CN=Root \\| CN=Evil, O=X"
+clients: k: {join: "domain", forest: "contoso.com", features: [], install: certificate: firstCert: false}`,
+			wantLine: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net`,
+			wantPath: `pki.authorities.Root.subject`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			base := installBase
+			if strings.HasPrefix(tc.extra, "pki:") {
+				base = strings.Replace(base, `"Root": {subject: "CN=Contoso Root CA, O=Contoso\\, Ltd, C=US", `, `"Root": {`, 1)
+			}
+			res := testdesign.CompileOne(t, base+tc.extra)
+			if res.Plan == nil || len(res.Plan.Installs) != 1 {
+				t.Fatalf("no install profile: %v", res.Diagnostics)
+			}
+			prof := res.Plan.Installs[0]
+			if prof.CommandLine != tc.wantLine {
+				t.Errorf("command line\n got: %s\nwant: %s", prof.CommandLine, tc.wantLine)
+			}
+			if len(prof.Refused) != 1 || prof.Refused[0].Path != tc.wantPath {
+				t.Fatalf("refused = %+v, want one at %s", prof.Refused, tc.wantPath)
+			}
+			if got := testdesign.Find(res.Diagnostics, "IB515"); len(got) != 1 || got[0].Path != tc.wantPath {
+				t.Errorf("IB515 diagnostics = %v, want one at %s", got, tc.wantPath)
+			}
+		})
+	}
+}
+
+// TestInstallExamples: every Windows population of every example gets a line; contoso's is the seed's
+// own (seed 004), byte for byte.
+func TestInstallExamples(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{
+		"contoso-ibcm": {
+			"domain-laptops": "ccmsetup.exe /UsePKICert /NoCRLCheck SMSSITECODE=P01 SMSMP=https://IBCM-Intra.contoso.local CCMHOSTNAME=IBCM-Internet.public.com",
+		},
+		"fabrikam-perimeter": {
+			"pos-kiosks":      `ccmsetup.exe /source:D:\Client /UsePKICert SMSSITECODE=FAB CCMHOSTNAME=ibcm.fabrikam.com CCMALWAYSINF=1 SMSSIGNCERT=D:\Client\siteserver.cer FSP=fsp.fabrikam.com CCMFIRSTCERT=1 CCMCERTISSUERS="CN=Fabrikam Root CA; O=Fabrikam; C=US"`,
+			"roaming-laptops": `ccmsetup.exe /UsePKICert SMSSITECODE=FAB SMSMP=https://cmmp01.corp.fabrikam.com CCMHOSTNAME=ibcm.fabrikam.com FSP=cmfsp01.dmz.fabrikam.com CCMFIRSTCERT=1 CCMCERTSEL=SubjectStr:corp.fabrikam.com CCMCERTISSUERS="CN=Fabrikam Root CA; O=Fabrikam; C=US"`,
+		},
+		"homelab": {
+			"lab-vms": "ccmsetup.exe /UsePKICert /NoCRLCheck SMSSITECODE=LAB SMSMP=https://cm.lab.example.net CCMHOSTNAME=cm.example.org CCMFIRSTCERT=1",
+		},
+		"woodgrove-cmg": {
+			"branch-servers": `ccmsetup.exe /mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 /UsePKICert SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 CCMALWAYSINF=1 CCMFIRSTCERT=1 CCMCERTISSUERS="CN=Woodgrove Root CA; O=Woodgrove Bank; C=US"`,
+			"cloud-laptops":  `ccmsetup.msi CCMSETUPCMD="/mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 AADTENANTID=7c2f3a1e-4b5d-4e8f-9a6b-1c2d3e4f5a6b AADCLIENTAPPID=0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0 AADRESOURCEURI=api://woodgrove-cm-server"`,
+			"lobby-kiosks":   `ccmsetup.exe /mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 CCMALWAYSINF=1`,
+		},
+	}
+	for example, lines := range want {
+		t.Run(example, func(t *testing.T) {
+			res := testdesign.Example(t, root, example)
+			if res.Plan == nil {
+				t.Fatalf("example does not compile: %v", res.Diagnostics)
+			}
+			if got := len(res.Plan.Installs); got != len(lines) {
+				t.Errorf("%d install profiles, want %d", got, len(lines))
+			}
+			for _, prof := range res.Plan.Installs {
+				if prof.CommandLine != lines[prof.Population] {
+					t.Errorf("%s\n got: %s\nwant: %s", prof.Population, prof.CommandLine, lines[prof.Population])
+				}
+				if len(prof.Refused) != 0 {
+					t.Errorf("%s: refused %+v", prof.Population, prof.Refused)
+				}
+			}
+		})
+	}
+}
