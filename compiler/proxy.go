@@ -77,6 +77,7 @@ func deriveProxyRoutes(p *plan.Plan) {
 			r.BackendTLS = true
 			r.ServerCert = pub.Name + "-" + plan.PurposeProxyServer
 			r.ClientCert = pub.Name + "-" + plan.PurposeProxyClient
+			r.RequireClientCert = slices.Contains(e.Roles, plan.RoleManagementPoint) || slices.Contains(e.Roles, plan.RoleDistributionPoint)
 		default:
 			r.Scheme = "tcp"
 		}

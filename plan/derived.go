@@ -175,6 +175,9 @@ type ProxyRoute struct {
 	// ServerCert and ClientCert are the certificate request IDs (file stems under the cert directory) of the
 	// proxy's own certificates when it terminates TLS (bridging); empty otherwise.
 	ServerCert, ClientCert string
+	// RequireClientCert: a bridging proxy demands and verifies the client's certificate, as the management
+	// and distribution points behind it would. Windows Update agents present none to a software update point.
+	RequireClientCert bool
 }
 
 // Certificate request purposes; a request's ID is "<subject>-<purpose>".

@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/emit/labpki"
 	"github.com/ibcmc/ibcmc/emit/registry"
 	"github.com/ibcmc/ibcmc/internal/outdir"
 	"github.com/ibcmc/ibcmc/version"
@@ -17,6 +19,7 @@ type buildCmd struct {
 	Force   bool   `help:"Build into a non-empty directory that has no ibcmc manifest (its files are kept)."`
 	Check   bool   `help:"Write nothing; exit 1 and list the stale files when the output directory differs from what the design produces."`
 	CertDir string `name:"cert-dir" help:"Where proxy configs expect certificates and keys." default:"/etc/ibcmc/pki"`
+	LabPKI  bool   `name:"lab-pki" help:"Also write a throwaway lab PKI (with private keys) into DIR/lab-pki and point the proxy configs at it. LAB ONLY."`
 }
 
 func (c *buildCmd) Help() string {
@@ -37,7 +40,20 @@ func (c *buildCmd) Run(e *env) error {
 		fmt.Fprintf(e.stderr, "ibcmc: build failed; %s is unchanged\n", c.Out)
 		return invalid()
 	}
-	files, err := registry.EmitAll(res.Plan, emit.Options{ToolVersion: version.Tool, CertDir: c.CertDir})
+	opts := emit.Options{ToolVersion: version.Tool, CertDir: c.CertDir, LabPKI: c.LabPKI}
+	if c.LabPKI {
+		if c.Check {
+			return &exitError{code: exitUsage, msg: "--check cannot be combined with --lab-pki: lab keys are random on every build"}
+		}
+		// nginx -t and haproxy -c resolve relative paths against their own prefix, so the configs name the
+		// lab PKI by absolute path.
+		abs, err := filepath.Abs(filepath.Join(c.Out, labpki.Dir))
+		if err != nil {
+			return err
+		}
+		opts.CertDir = abs
+	}
+	files, err := registry.EmitAll(res.Plan, opts)
 	if err != nil {
 		return fmt.Errorf("internal error: %w", err)
 	}

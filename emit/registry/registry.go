@@ -9,6 +9,8 @@ import (
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/emit/firewall"
+	"github.com/ibcmc/ibcmc/emit/labpki"
+	"github.com/ibcmc/ibcmc/emit/proxy"
 	"github.com/ibcmc/ibcmc/emit/report"
 	"github.com/ibcmc/ibcmc/plan"
 )
@@ -16,6 +18,8 @@ import (
 // Emitters in the order they run.
 var Emitters = []emit.Emitter{
 	{Name: "report", Emit: report.Emit},
+	{Name: "proxy", Emit: proxy.Emit},
+	{Name: "labpki", Emit: labpki.Emit},
 	{Name: "firewall", Emit: firewall.Emit},
 }
 

@@ -16,14 +16,20 @@ func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
 	b.WriteString(emit.Provenance(emit.Markdown, p, o))
 	fmt.Fprintf(&b, "\n# Design review: site %s\n", md(p.Site.Code))
 	for _, section := range sections {
-		b.WriteString("\n")
-		section(&b, p, o)
+		// A section with nothing to say (the lab PKI warning of a normal build) leaves no blank line.
+		var sb strings.Builder
+		section(&sb, p, o)
+		if sb.Len() > 0 {
+			b.WriteString("\n")
+			b.WriteString(sb.String())
+		}
 	}
 	return []emit.File{{Path: "report.md", Content: []byte(b.String())}}, nil
 }
 
 // sections run in order; each writes a "## " heading and its body.
 var sections = []func(b *strings.Builder, p *plan.Plan, o emit.Options){
+	labPKI,
 	summary,
 	findings,
 	endpoints,

@@ -1,0 +1,163 @@
+package proxy_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/emit/labpki"
+	"github.com/ibcmc/ibcmc/emit/proxy"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// requireTool returns the path of an external tool. Without it the test is skipped, unless
+// IBCMC_REQUIRE_TOOLS=1 (CI), where a missing tool is a failure.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil && name == "nginx" {
+		if _, serr := os.Stat("/usr/lib/nginx/modules/ngx_stream_module.so"); serr != nil {
+			err = serr
+		}
+	}
+	if err != nil {
+		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("%s is required (IBCMC_REQUIRE_TOOLS=1): %v; apt-get install -y nginx libnginx-mod-stream haproxy", name, err)
+		}
+		t.Skipf("%s not available: %v", name, err)
+	}
+	return path
+}
+
+// built is an output directory holding the lab PKI and the proxy configs of a plan.
+type built struct {
+	dir   string
+	files map[string][]byte
+}
+
+// build writes the lab PKI and the proxy configs of p into a temporary directory, the configs pointing at
+// its lab-pki/, as build --lab-pki does.
+func build(t *testing.T, p *plan.Plan) *built {
+	t.Helper()
+	dir := t.TempDir()
+	o := emit.Options{ToolVersion: "test", CertDir: filepath.Join(dir, labpki.Dir), LabPKI: true}
+	pki, err := labpki.Emit(p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgs, err := proxy.Emit(p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &built{dir: dir, files: map[string][]byte{}}
+	for _, f := range append(pki, cfgs...) {
+		if err := emit.CheckPath(f.Path); err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, f.Content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b.files[f.Path] = f.Content
+	}
+	return b
+}
+
+// relocate rewrites the runtime paths of an emitted config (pid, logs, temp directories, privilege drop)
+// into a private directory, so a test never touches /run, /var/log or /var/lib. Every line it replaces must
+// be present exactly once: the test fails if the emitted config stops writing them.
+func relocate(t *testing.T, cfg []byte, dir string, repl map[string]string) []byte {
+	t.Helper()
+	for from, to := range repl {
+		if n := bytes.Count(cfg, []byte(from+"\n")); n != 1 {
+			t.Fatalf("config has %q %d times, want once", from, n)
+		}
+		cfg = bytes.Replace(cfg, []byte(from+"\n"), []byte(to+"\n"), 1)
+	}
+	return cfg
+}
+
+// nginxRuntime writes the relocated nginx config into dir and returns its path.
+func nginxRuntime(t *testing.T, cfg []byte, dir string) string {
+	t.Helper()
+	for _, d := range []string{"logs", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repl := map[string]string{
+		"pid /run/nginx.pid;":                      "pid " + dir + "/logs/nginx.pid;",
+		"error_log /var/log/nginx/error.log warn;": "error_log " + dir + "/logs/error.log info;",
+	}
+	if bytes.Contains(cfg, []byte("\nhttp {\n")) {
+		repl["    access_log /var/log/nginx/access.log;"] = "    access_log " + dir + "/logs/access.log;"
+		for directive, sub := range map[string]string{"client_body": "body", "proxy": "proxy", "fastcgi": "fastcgi", "uwsgi": "uwsgi", "scgi": "scgi"} {
+			repl["    "+directive+"_temp_path /var/lib/nginx/"+sub+";"] = "    " + directive + "_temp_path " + dir + "/tmp/" + sub + ";"
+		}
+	}
+	if os.Geteuid() != 0 {
+		repl["user www-data;"] = "# user www-data; (not root: nginx keeps the caller's identity)"
+	}
+	out := relocate(t, cfg, dir, repl)
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// haproxyRuntime writes the relocated HAProxy config into dir and returns its path.
+func haproxyRuntime(t *testing.T, cfg []byte, dir string) string {
+	t.Helper()
+	repl := map[string]string{"    log /dev/log local0": "    log stderr format short local0 notice"}
+	if os.Geteuid() != 0 {
+		repl["    user haproxy"] = "    # user haproxy (not root)"
+		repl["    group haproxy"] = "    # group haproxy (not root)"
+	}
+	out := relocate(t, cfg, dir, repl)
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// checkNginx runs nginx -t on a config; it fails the test with nginx's own words.
+func checkNginx(t *testing.T, cfg []byte) {
+	t.Helper()
+	bin := requireTool(t, "nginx")
+	dir := t.TempDir()
+	path := nginxRuntime(t, cfg, dir)
+	out, err := exec.Command(bin, "-t", "-q", "-p", dir, "-c", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nginx -t: %v\n%s\n--- config ---\n%s", err, out, numbered(cfg))
+	}
+}
+
+// checkHAProxy runs haproxy -c on a config.
+func checkHAProxy(t *testing.T, cfg []byte) {
+	t.Helper()
+	bin := requireTool(t, "haproxy")
+	dir := t.TempDir()
+	path := haproxyRuntime(t, cfg, dir)
+	out, err := exec.Command(bin, "-c", "-q", "-f", path).CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Fatalf("haproxy -c: %v\n%s\n--- config ---\n%s", err, out, numbered(cfg))
+	}
+}
+
+func numbered(b []byte) string {
+	var s strings.Builder
+	for i, l := range strings.Split(string(b), "\n") {
+		fmt.Fprintf(&s, "%4d  %s\n", i+1, l)
+	}
+	return s.String()
+}

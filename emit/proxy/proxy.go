@@ -1,0 +1,178 @@
+// Package proxy writes reverse-proxy configurations for the publishing entries whose product is nginx or
+// HAProxy: proxy/<name>/nginx.conf and proxy/<name>/haproxy.cfg. Each is a complete main configuration file
+// for the Debian 12 packages (nginx 1.22 with libnginx-mod-stream, HAProxy 2.6, OpenSSL 3.0), built only
+// from the plan's proxy routes.
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// DefaultCertDir is where configs expect certificates when the build does not say (build --cert-dir).
+const DefaultCertDir = "/etc/ibcmc/pki"
+
+// File names under the certificate directory that are not per certificate request.
+const (
+	CAChainFile  = "ca-chain.pem"  // the client certificate chain's CA certificates: trusted for clients and backends
+	CRLChainFile = "crl-chain.pem" // the CRL of every CA in that chain (OpenSSL checks the whole chain)
+)
+
+// Emit writes one config per publishing entry with product nginx or haproxy.
+func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
+	var files []emit.File
+	for _, pub := range p.Publishing {
+		var routes []*plan.ProxyRoute
+		for _, r := range p.ProxyRoutes {
+			if r.Publishing == pub.Name {
+				routes = append(routes, r)
+			}
+		}
+		var (
+			name    string
+			content string
+			err     error
+		)
+		switch pub.Product {
+		case "nginx":
+			name = "nginx.conf"
+			content, err = nginxConfig(p, o, pub, routes)
+		case "haproxy":
+			name = "haproxy.cfg"
+			content, err = haproxyConfig(p, o, pub, routes)
+		default:
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("publishing entry %q: %w", pub.Name, err)
+		}
+		files = append(files, emit.File{Path: "proxy/" + pub.Name + "/" + name, Content: []byte(content)})
+	}
+	return files, nil
+}
+
+// TLS profiles: Mozilla Server-Side TLS guideline 6.0 "intermediate", without X25519MLKEM768, which
+// OpenSSL 3.0 cannot set (nginx -t and haproxy -c refuse it).
+const (
+	tlsCiphers       = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+	tlsCiphersuites  = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+	tlsCurves        = "X25519:prime256v1:secp384r1"
+	legacyAdditional = "ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256"
+)
+
+// upstreamCiphers are the TLS 1.2 ciphers offered to backends. Windows Server 2012 R2 (SChannel, KB2919355
+// list) has no ECDHE cipher with GCM for RSA certificates, so "legacy" adds its CBC and DHE-GCM suites.
+func upstreamCiphers(profile string) string {
+	if profile == "legacy" {
+		return tlsCiphers + ":" + legacyAdditional
+	}
+	return tlsCiphers
+}
+
+func certDir(o emit.Options) string {
+	if o.CertDir == "" {
+		return DefaultCertDir
+	}
+	return o.CertDir
+}
+
+func certFile(o emit.Options, name string) string { return path.Join(certDir(o), name) }
+
+// hostPort is where the proxy connects: the backend's address when the design gives one, else its name.
+func hostPort(r *plan.ProxyRoute) string {
+	h := r.BackendHost
+	if r.BackendAddress != "" {
+		h = r.BackendAddress
+	}
+	return net.JoinHostPort(h, strconv.Itoa(r.BackendPort))
+}
+
+// listenGroup is every route on one listening port, in route order.
+type listenGroup struct {
+	port   int
+	scheme string // https | http | tcp
+	routes []*plan.ProxyRoute
+}
+
+// groupByPort groups routes by listening port. Two routes on one port with different schemes cannot share a
+// listener (a TLS and a plain-HTTP endpoint on the same port); that is refused.
+func groupByPort(routes []*plan.ProxyRoute) ([]*listenGroup, error) {
+	var groups []*listenGroup
+	byPort := map[int]*listenGroup{}
+	for _, r := range routes {
+		g := byPort[r.ListenPort]
+		if g == nil {
+			g = &listenGroup{port: r.ListenPort, scheme: r.Scheme}
+			byPort[r.ListenPort] = g
+			groups = append(groups, g)
+		}
+		if g.scheme != r.Scheme {
+			return nil, fmt.Errorf("port %d carries both %s (%s) and %s (%s); one listener cannot serve both",
+				r.ListenPort, g.scheme, g.routes[0].Host, r.Scheme, r.Host)
+		}
+		g.routes = append(g.routes, r)
+	}
+	return groups, nil
+}
+
+// forwardTarget is the single backend a port-forwarded port goes to. TCP forwarding has no host name to
+// route on, so two different backends on one port cannot be published this way.
+func forwardTarget(g *listenGroup) (*plan.ProxyRoute, error) {
+	first := g.routes[0]
+	for _, r := range g.routes[1:] {
+		if hostPort(r) != hostPort(first) {
+			return nil, fmt.Errorf("port forwarding sends port %d to one backend, but %s and %s both need it; use sslTunneling to route by name",
+				g.port, first.Backend, r.Backend)
+		}
+	}
+	return first, nil
+}
+
+func requiresSNIRouting(g *listenGroup) bool {
+	return g.scheme == "tcp" && g.routes[0].Mode == plan.ModeTunneling
+}
+
+// headerComment explains a route's header policy in one comment line.
+func headerPolicy(r *plan.ProxyRoute) string {
+	return "Header policy: only these request headers reach the backend (seed 001: CCM headers and Range; BITS upload and WebDAV headers; conditional requests): " +
+		strings.Join(r.Headers, ", ") + ". Content-Length and Transfer-Encoding are regenerated by the proxy; cookies, credentials and anything else are dropped."
+}
+
+func comment(prefix, s string) string { return prefix + "# " + emit.SanitizeComment(s) + "\n" }
+
+// wrap writes a long comment over several lines of at most width characters.
+func wrap(prefix, s string, width int) string {
+	var b strings.Builder
+	line := ""
+	for _, w := range strings.Fields(emit.SanitizeComment(s)) {
+		if line != "" && len(line)+1+len(w) > width {
+			b.WriteString(prefix + "# " + line + "\n")
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		b.WriteString(prefix + "# " + line + "\n")
+	}
+	return b.String()
+}
+
+func modeSummary(pub *plan.Publishing) string {
+	switch pub.Mode {
+	case plan.ModeBridging:
+		return "SSL bridging: TLS from clients ends here (client certificate required and verified); a new TLS connection to each backend presents this proxy's client-authentication certificate and verifies the backend's certificate and name."
+	case plan.ModeTunneling:
+		return "SSL tunneling: TLS passes through untouched, routed by the SNI name; the proxy holds no certificate and sees no traffic."
+	default:
+		return "Port forwarding: each published port is forwarded as TCP to its system; no inspection, no routing by name (IB403)."
+	}
+}
