@@ -1,0 +1,98 @@
+package compiler
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"cuelang.org/go/cue/cuecontext"
+
+	"github.com/ibcmc/ibcmc/bench"
+	"github.com/ibcmc/ibcmc/rules"
+)
+
+var benchSizes = []int{50, 500, 5000}
+
+func benchDesign(b *testing.B, n int) (dir, path string) {
+	b.Helper()
+	dir = b.TempDir()
+	path = filepath.Join(dir, "site.cue")
+	if err := os.WriteFile(path, []byte(bench.Design(n)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir, path
+}
+
+// BenchmarkStages measures each compile stage separately: load and evaluate (parse and build the user's
+// CUE), unify with the schema and validate, decode into Go types, build the plan and derive, run the rules.
+func BenchmarkStages(b *testing.B) {
+	for _, n := range benchSizes {
+		dir, path := benchDesign(b, n)
+		b.Run(fmt.Sprintf("load/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, d, err := loadUser(cuecontext.New(), []string{path}, dir); err != nil || len(d) > 0 {
+					b.Fatal(err, d)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("unify-validate/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				ctx := cuecontext.New()
+				in, _, _ := loadUser(ctx, []string{path}, dir)
+				b.StartTimer()
+				if _, d, err := unifyWithSchema(ctx, in.value, dir, nil); err != nil || len(d) > 0 {
+					b.Fatal(err, d)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("decode/n=%d", n), func(b *testing.B) {
+			ctx := cuecontext.New()
+			in, _, _ := loadUser(ctx, []string{path}, dir)
+			v, _, _ := unifyWithSchema(ctx, in.value, dir, nil)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				var raw rawDesign
+				if err := v.Decode(&raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		ctx := cuecontext.New()
+		in, _, _ := loadUser(ctx, []string{path}, dir)
+		v, _, _ := unifyWithSchema(ctx, in.value, dir, nil)
+		var raw rawDesign
+		v.Decode(&raw)
+		b.Run(fmt.Sprintf("plan-derive/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p := toPlan(&raw)
+				for _, d := range derivers {
+					d(p)
+				}
+			}
+		})
+		p := toPlan(&raw)
+		for _, d := range derivers {
+			d(p)
+		}
+		b.Run(fmt.Sprintf("rules/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				rules.Run(p)
+			}
+		})
+		b.Run(fmt.Sprintf("compile/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Compile([]string{path}, Options{Cwd: dir}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
