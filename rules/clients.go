@@ -277,6 +277,8 @@ func checkUserPolicyTrust(p *plan.Plan, r *Reporter) {
 	if len(mps) == 0 {
 		return // IB511
 	}
+	// Populations share a few forests; the MPs that don't trust one are computed once per forest.
+	untrustingByForest := map[string][]string{}
 	for _, c := range p.Clients {
 		if c.Via != "ibcm" || c.Management == plan.ManageIntranetOnly {
 			continue
@@ -297,11 +299,14 @@ func checkUserPolicyTrust(p *plan.Plan, r *Reporter) {
 				"population %q lists userPolicy but is %s: internet management points can never authenticate its users", c.Name, withoutForest(c))
 			continue
 		}
-		var cannot []string
-		for _, s := range mps {
-			if s.Forest == "" || !p.Trusts(s.Forest, c.Forest) {
-				cannot = append(cannot, s.Name)
+		cannot, done := untrustingByForest[c.Forest]
+		if !done {
+			for _, s := range mps {
+				if s.Forest == "" || !p.Trusts(s.Forest, c.Forest) {
+					cannot = append(cannot, s.Name)
+				}
 			}
+			untrustingByForest[c.Forest] = cannot
 		}
 		if len(cannot) > 0 {
 			r.Error(path, fmt.Sprintf("make the management points' forests trust %q, or remove userPolicy", c.Forest),

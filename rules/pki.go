@@ -26,7 +26,10 @@ certificates; or turn off site.communication.checkCRL, and ibcmc adds /NoCRLChec
 command line.
 Reading: pki.issuer issues both the client and the site-system certificates, so the client chain and the
 server chain are the same chain. As the catalog states, the rule fires when no authority of that chain
-publishes on the internet; one finding, at site.communication.checkCRL.`,
+publishes on the internet (a chain that publishes only some of its CRLs is not reported). Populations via
+a CMG count as internet populations, as the design language defines them. One finding, at
+site.communication.checkCRL, naming the first internet population (or internet-facing system) that needs
+the CRL.`,
 		Source: "000 (CRL Distribution Point), 004 §(4), facts §2.3",
 		Check:  checkCRLFromInternet,
 	})
@@ -164,13 +167,13 @@ func internetCDP(chain []*plan.Authority) bool {
 	return false
 }
 
-// chainNames spells a chain for messages: "Issuing CA" ← "Root CA".
+// chainNames spells a chain for messages, issuer first: "Issuing CA", "Root CA".
 func chainNames(chain []*plan.Authority) string {
-	q := make([]string, len(chain))
+	names := make([]string, len(chain))
 	for i, a := range chain {
-		q[i] = fmt.Sprintf("%q", a.Name)
+		names[i] = a.Name
 	}
-	return strings.Join(q, ", ")
+	return quoteList(names)
 }
 
 // quoteList spells names for messages, in the order given.
