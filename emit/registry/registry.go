@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/emit/certs"
 	"github.com/ibcmc/ibcmc/emit/firewall"
 	"github.com/ibcmc/ibcmc/emit/labpki"
 	"github.com/ibcmc/ibcmc/emit/proxy"
@@ -21,6 +22,7 @@ var Emitters = []emit.Emitter{
 	{Name: "proxy", Emit: proxy.Emit},
 	{Name: "labpki", Emit: labpki.Emit},
 	{Name: "firewall", Emit: firewall.Emit},
+	{Name: "certs", Emit: certs.Emit},
 }
 
 // EmitAll runs every emitter and returns the files sorted by path. Two emitters writing one path, or a path
