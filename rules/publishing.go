@@ -29,7 +29,8 @@ Why: mobile devices enrolled by Configuration Manager don't support SSL bridging
 internet-facing management and distribution point, so every one of them must be reachable without
 bridging.
 Fix: publish those systems with sslTunneling.
-Reading: one finding per publishing entry, at its mode, naming the systems and the mobile populations.`,
+Reading: intranetOnly mobile populations never reach the proxy and are not counted. One finding per
+publishing entry, at its mode, naming the systems and the mobile populations.`,
 		Source: "001",
 		Check:  checkMobileBridging,
 	})
@@ -120,7 +121,7 @@ func checkBridgingProtocol(p *plan.Plan, r *Reporter) {
 func checkMobileBridging(p *plan.Plan, r *Reporter) {
 	var mobile []string
 	for _, c := range p.Clients {
-		if c.Via == "ibcm" && c.Platform == "mobile" {
+		if c.Via == "ibcm" && c.Platform == "mobile" && c.Internet() {
 			mobile = append(mobile, c.Name)
 		}
 	}
