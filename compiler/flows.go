@@ -306,7 +306,7 @@ func (b *flowBuilder) cmgFlows() {
 			}
 			cp := b.systemPeer(cpSys)
 			req := "cmg " + g.Name
-			b.add(cp, gw, tcp, prs, fmt.Sprintf("CMG connection point opens the %s to %s (%s, %d VM)", services[key].Name, g.ServiceName, g.Deployment, g.VMs),
+			b.add(cp, gw, tcp, prs, fmt.Sprintf("CMG connection point opens the %s to %s (%s, %s)", services[key].Name, g.ServiceName, g.Deployment, plural(g.VMs, "VM")),
 				plan.Join(g.Path, "connectionPoints"), req)
 			for _, mpSys := range mps {
 				mp := mpSys.Roles.ManagementPoint
@@ -421,7 +421,7 @@ func (b *flowBuilder) cdpFlows(from peer, chain []*plan.Authority, purpose, path
 			if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
 				to.addrs = []string{ip.Unmap().String()}
 			}
-			b.add(from, to, tcp, port, purpose+" (HTTP CDP of "+a.Name+")", path,
+			b.add(from, to, tcp, port, purpose+" from the HTTP CRL distribution point", path,
 				append(slices.Clone(requiredBy), "authority "+a.Name)...)
 		}
 	}
@@ -587,4 +587,11 @@ func safeID(s string) string {
 		}
 		return '-'
 	}, s)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
