@@ -57,7 +57,7 @@ func BenchmarkStages(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				var raw rawDesign
-				if err := v.Decode(&raw); err != nil {
+				if err := decodeInto(v, &raw); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -66,7 +66,7 @@ func BenchmarkStages(b *testing.B) {
 		in, _, _ := loadUser(ctx, []string{path}, dir)
 		v, _, _ := unifyWithSchema(ctx, in.value, dir, nil)
 		var raw rawDesign
-		v.Decode(&raw)
+		decodeInto(v, &raw)
 		b.Run(fmt.Sprintf("plan-derive/n=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -147,7 +147,7 @@ func Write(dir string, files []emit.File, force bool) error {
 	if err := writeFile(filepath.Join(tmp, ManifestName), []byte(m.String())); err != nil {
 		return err
 	}
-	if err := syncDir(tmp); err != nil {
+	if err := syncTree(tmp); err != nil {
 		return err
 	}
 	beforeSwap(tmp)
@@ -209,21 +209,9 @@ func writeFile(path string, data []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
 	return f.Close()
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
 
 // listFiles returns the regular files below dir, relative, with forward slashes.
 func listFiles(dir string) ([]string, error) {

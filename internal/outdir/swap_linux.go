@@ -20,3 +20,14 @@ func swap(tmp, dir string) error {
 	// tmp now holds the previous tree.
 	return os.RemoveAll(tmp)
 }
+
+// syncTree flushes the new tree to disk before it is swapped in, with one syncfs(2) for the whole file
+// system instead of an fsync per file (a large design writes tens of thousands of files).
+func syncTree(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return unix.Syncfs(int(d.Fd()))
+}

@@ -24,3 +24,13 @@ func swap(tmp, dir string) error {
 	}
 	return os.RemoveAll(old)
 }
+
+// syncTree flushes the new tree's directory entry before the swap.
+func syncTree(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
