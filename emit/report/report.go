@@ -34,6 +34,7 @@ var sections = []func(b *strings.Builder, p *plan.Plan, o emit.Options){
 	findings,
 	endpoints,
 	flowMatrix,
+	certificates,
 	featureSupport,
 	diagram,
 }
