@@ -72,7 +72,7 @@ func Compile(paths []string, opts Options) (*Result, error) {
 		return &Result{Diagnostics: diags}, nil
 	}
 	var raw rawDesign
-	if err := v.Decode(&raw); err != nil {
+	if err := decodeInto(v, &raw); err != nil {
 		// The value validated against the schema, so a decode failure is a mismatch between the schema and
 		// the Go types: ibcmc's bug, not the user's.
 		return nil, fmt.Errorf("internal error: decoding the validated design: %w", err)
@@ -90,7 +90,7 @@ func Compile(paths []string, opts Options) (*Result, error) {
 		d := &diags[i]
 		d.Pos = labels.nearest(d.Path)
 		if d.Path != "" && !labels.written(d.Path) && d.Code != "IB000" {
-			d.Message += fmt.Sprintf(" (%s is not written in the design; its default applies)", d.Path)
+			d.Message += fmt.Sprintf(" (%s is not written in the design: its default applies, or it is unset)", d.Path)
 		}
 	}
 	diags.Sort()

@@ -212,7 +212,6 @@ func writeFile(path string, data []byte) error {
 	return f.Close()
 }
 
-
 // listFiles returns the regular files below dir, relative, with forward slashes.
 func listFiles(dir string) ([]string, error) {
 	var out []string
