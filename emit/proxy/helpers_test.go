@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -103,6 +104,7 @@ func nginxRuntime(t *testing.T, cfg []byte, dir string) string {
 			repl["    "+directive+"_temp_path /var/lib/nginx/"+sub+";"] = "    " + directive + "_temp_path " + dir + "/tmp/" + sub + ";"
 		}
 	}
+	cfg = loopback(t, cfg, nginxListen, "listen 127.0.0.1:")
 	if os.Geteuid() != 0 {
 		repl["user www-data;"] = "# user www-data; (not root: nginx keeps the caller's identity)"
 	}
@@ -117,6 +119,7 @@ func nginxRuntime(t *testing.T, cfg []byte, dir string) string {
 // haproxyRuntime writes the relocated HAProxy config into dir and returns its path.
 func haproxyRuntime(t *testing.T, cfg []byte, dir string) string {
 	t.Helper()
+	cfg = loopback(t, cfg, haproxyBind, "bind 127.0.0.1:")
 	repl := map[string]string{"    log /dev/log local0": "    log stderr format short local0 notice"}
 	if os.Geteuid() != 0 {
 		repl["    user haproxy"] = "    # user haproxy (not root)"
@@ -128,6 +131,21 @@ func haproxyRuntime(t *testing.T, cfg []byte, dir string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+var (
+	nginxListen = regexp.MustCompile(`(?m)^(\s+)listen (\d+)`)
+	haproxyBind = regexp.MustCompile(`(?m)^(\s+)bind :(\d+)`)
+)
+
+// loopback makes every listener of a config bind 127.0.0.1 only (the emitted configs listen on every
+// address, as a proxy in production does).
+func loopback(t *testing.T, cfg []byte, re *regexp.Regexp, to string) []byte {
+	t.Helper()
+	if !re.Match(cfg) {
+		t.Fatalf("config has no listener matching %s", re)
+	}
+	return re.ReplaceAll(cfg, []byte("${1}"+to+"${2}"))
 }
 
 // checkNginx runs nginx -t on a config; it fails the test with nginx's own words.
@@ -160,4 +178,17 @@ func numbered(b []byte) string {
 		fmt.Fprintf(&s, "%4d  %s\n", i+1, l)
 	}
 	return s.String()
+}
+
+// emitProxy runs the proxy emitter with configs pointing at certDir and returns the files by path.
+func emitProxy(p *plan.Plan, certDir string) (map[string][]byte, error) {
+	files, err := proxy.Emit(p, emit.Options{ToolVersion: "test", CertDir: certDir})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
+		out[f.Path] = f.Content
+	}
+	return out, nil
 }
