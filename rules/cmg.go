@@ -79,8 +79,9 @@ Fix: set cmgTraffic: true on the management point (or name a system that is a ma
 		Explain: `What: a via "cmg" population uses a gateway whose management point has no roleID.
 Why: CMG clients address the management point as <service name>/CCM_Proxy_MutualAuth/<role ID>, in
 CCMHOSTNAME and /mp:. Without the role ID ibcmc cannot write a working ccmsetup command line.
-Fix: look up the management point's role ID (for example in the console's management point properties,
-or with Get-CMManagementPoint) and set roleID on the role.
+Fix: set roleID on the management point. On a client that already uses the gateway, the number follows
+CCM_Proxy_MutualAuth/ in its internet management point: (Get-WmiObject -Namespace Root\Ccm\LocationServices
+-Class SMS_ActiveMPCandidate | ? Type -eq "Internet").MP.
 Reading: one finding per gateway, at the management point's roleID, naming the populations.`,
 		Source: "facts §3.3 C",
 		Check:  checkCMGRoleID,
@@ -253,7 +254,7 @@ func checkCMGRoleID(p *plan.Plan, r *Reporter) {
 		if mp == nil || mp.RoleID != 0 || len(pops[g.Name]) == 0 {
 			continue
 		}
-		r.Error(plan.Join(mp.Path, "roleID"), "set roleID to the management point's role ID (console properties or Get-CMManagementPoint)",
+		r.Error(plan.Join(mp.Path, "roleID"), "set roleID to the management point's role ID, the number after CCM_Proxy_MutualAuth/ in a CMG client's internet MP",
 			"management point %q of gateway %q has no roleID; populations %s need it for CCMHOSTNAME and /mp:",
 			s.Name, g.Name, quoteList(populationNames(pops[g.Name])))
 	}

@@ -53,8 +53,8 @@ the reason, otherwise at its forest.`,
 		Code: "IB303", Name: "weak-key", Severity: diag.Error, Severities: "E",
 		Summary: "pki.keyLength 1024 is too weak for ConfigMgr certificates",
 		Explain: `What: pki.keyLength is 1024.
-Why: 1024-bit RSA keys are no longer considered secure; the CMG requires 2048 or 4096 bits for PKI
-client certificates and current Windows and browser policies reject 1024-bit server certificates.
+Why: 1024-bit RSA keys are no longer considered secure: public CAs stopped issuing them long ago, and
+the CMG accepts only 2048- or 4096-bit client certificates.
 Fix: set pki.keyLength to 2048 (or 3072/4096) in the certificate templates and reissue.`,
 		Source: "facts §2.1",
 		Check:  checkWeakKey,
