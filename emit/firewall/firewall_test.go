@@ -231,7 +231,7 @@ type psToken struct {
 	values []string
 }
 
-// tokenizePS splits a command line the way PowerShell reads single-quoted strings (” is a quote) and fails
+// tokenizePS splits a command line the way PowerShell reads single-quoted strings (a doubled quote stands for one) and fails
 // on an unterminated string.
 func tokenizePS(t *testing.T, line string) []psToken {
 	t.Helper()
