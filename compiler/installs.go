@@ -367,7 +367,7 @@ func (b *installBuilder) methodNotes() {
 	prof := b.prof
 	switch b.c.Install.Method {
 	case "intune":
-		b.note(fmt.Sprintf("Intune: add ccmsetup.msi as a Windows line-of-business app with the command-line arguments CCMSETUPCMD=\"…\" shown here; Intune accepts at most 1,024 characters (this line has %d).",
+		b.note(fmt.Sprintf("Intune: add ccmsetup.msi as a Windows line-of-business app with the command-line arguments CCMSETUPCMD=\"...\" shown here; Intune accepts at most 1,024 characters (this line has %d).",
 			utf8.RuneCountInString(prof.CommandLine)))
 		if prof.TokenEnv != "" {
 			b.note("Intune does not expand %" + prof.TokenEnv + "%: the token has to be supplied where the app runs.")

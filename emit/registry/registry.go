@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/emit/ccmsetup"
 	"github.com/ibcmc/ibcmc/emit/certs"
 	"github.com/ibcmc/ibcmc/emit/firewall"
 	"github.com/ibcmc/ibcmc/emit/labpki"
@@ -23,6 +24,7 @@ var Emitters = []emit.Emitter{
 	{Name: "labpki", Emit: labpki.Emit},
 	{Name: "firewall", Emit: firewall.Emit},
 	{Name: "certs", Emit: certs.Emit},
+	{Name: "ccmsetup", Emit: ccmsetup.Emit},
 }
 
 // EmitAll runs every emitter and returns the files sorted by path. Two emitters writing one path, or a path

@@ -35,6 +35,7 @@ var sections = []func(b *strings.Builder, p *plan.Plan, o emit.Options){
 	endpoints,
 	flowMatrix,
 	certificates,
+	clientInstallation,
 	featureSupport,
 	diagram,
 }

@@ -1,0 +1,192 @@
+// Package ccmsetup writes ccmsetup/<population>.cmd: per client population, a batch file whose comments
+// explain every parameter and property and the design field it came from, followed by the command line.
+// Files use CRLF line endings, as cmd.exe and Windows editors expect.
+package ccmsetup
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/emit/internal/escape"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// Emit writes one .cmd file per install profile.
+func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
+	var files []emit.File
+	for _, prof := range p.Installs {
+		content, err := render(p, prof, o)
+		if err != nil {
+			return nil, fmt.Errorf("population %s: %w", prof.Population, err)
+		}
+		files = append(files, emit.File{Path: "ccmsetup/" + prof.ID + ".cmd", Content: content})
+	}
+	return files, nil
+}
+
+type script struct{ lines []string }
+
+func (s *script) raw(line string) { s.lines = append(s.lines, line) }
+
+// rem writes a comment line; the text is made safe for REM (one line, % doubled).
+func (s *script) rem(text string) {
+	if text == "" {
+		s.raw("REM")
+		return
+	}
+	s.raw("REM " + escape.CmdComment(text))
+}
+
+func render(p *plan.Plan, prof *plan.InstallProfile, o emit.Options) ([]byte, error) {
+	line, err := commandLine(prof)
+	if err != nil {
+		return nil, err
+	}
+	var s script
+	// The provenance names the design file, which may hold a %; it gets the same treatment as any comment.
+	s.raw(strings.ReplaceAll(strings.TrimSuffix(emit.Provenance(emit.Batch, p, o), "\n"), "%", "%%"))
+	s.raw("@echo off")
+	// Delayed expansion off keeps "!" literal in values; extensions on for "if defined".
+	s.raw("setlocal EnableExtensions DisableDelayedExpansion")
+	s.rem("")
+	describe(&s, p, prof)
+	if len(prof.Params) > 0 {
+		s.rem("")
+		s.rem("Parameters:")
+		for _, x := range prof.Params {
+			explain(&s, x)
+		}
+	}
+	s.rem("")
+	s.rem("Properties:")
+	for _, x := range prof.Properties {
+		explain(&s, x)
+	}
+	if len(prof.Notes) > 0 {
+		s.rem("")
+		s.rem("Notes:")
+		for _, n := range prof.Notes {
+			s.rem("  - " + n)
+		}
+	}
+	s.rem("")
+	if prof.TokenEnv != "" {
+		// Fail before ccmsetup runs without a token: it would install a client that can never register.
+		s.raw("if not defined " + prof.TokenEnv + " (")
+		s.raw("    echo " + prof.TokenEnv + " is not set: create a bulk registration token with BulkRegistrationTokenTool.exe /new on the top-level site server and set " + prof.TokenEnv + " to it. 1>&2")
+		s.raw("    exit /b 1")
+		s.raw(")")
+	}
+	if !ascii(line) {
+		// cmd.exe reads each line in the console code page; a value outside ASCII (a path or a subject with
+		// accents) reaches ccmsetup intact only when the file, written in UTF-8, is read as UTF-8.
+		s.raw("chcp 65001 >nul")
+	}
+	s.raw(line)
+	s.raw("exit /b %ERRORLEVEL%")
+	return []byte(strings.Join(s.lines, "\r\n") + "\r\n"), nil
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func describe(s *script, p *plan.Plan, prof *plan.InstallProfile) {
+	c := p.Population(prof.Population)
+	s.rem(fmt.Sprintf("ccmsetup for client population %s (%s).", prof.Population, prof.Path))
+	if c == nil {
+		return
+	}
+	count := ""
+	if c.Count > 0 {
+		count = fmt.Sprintf("%d clients, ", c.Count)
+	}
+	s.rem(fmt.Sprintf("%sjoin %s, management %s, authentication %s, via %s.", count, c.Join, c.Management, c.Auth, c.Via))
+	s.rem(fmt.Sprintf("Install method %s, from %s. Run as an administrator from the folder that holds %s.", c.Install.Method, c.Install.From, prof.Program))
+}
+
+// explain writes one parameter or property as it appears on the line, what it does, and where it came from.
+func explain(s *script, x plan.Param) {
+	shown := display(x)
+	s.rem("  " + shown)
+	s.rem("      " + x.Why)
+	from := append([]string{x.Origin}, x.Also...)
+	s.rem("      From " + strings.Join(from, ", ") + ".")
+}
+
+// display is the argument as a reader should see it in a comment; a token reference names its variable.
+func display(x plan.Param) string {
+	if x.EnvRef {
+		return x.Name + ":<token from the environment variable " + strings.Trim(x.Value, "%") + ">"
+	}
+	if x.Flag() {
+		return x.Name
+	}
+	return x.Name + separator(x) + quoteForDisplay(x.Value)
+}
+
+func separator(x plan.Param) string {
+	if strings.HasPrefix(x.Name, "/") {
+		return ":"
+	}
+	return "="
+}
+
+func quoteForDisplay(v string) string {
+	if strings.ContainsAny(v, escape.CmdQuoteTrigger) {
+		return `"` + v + `"`
+	}
+	return v
+}
+
+// commandLine renders the profile's line for a batch file: the canonical line of the plan with every
+// design value escaped for cmd.exe. An unsafe value is an error: the line is never written with it.
+func commandLine(prof *plan.InstallProfile) (string, error) {
+	nested := prof.Program == "ccmsetup.msi"
+	var args []string
+	for _, x := range append(append([]plan.Param{}, prof.Params...), prof.Properties...) {
+		a, err := arg(x, nested)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", x.Name, err)
+		}
+		args = append(args, a)
+	}
+	inner := strings.Join(args, " ")
+	if nested {
+		return `ccmsetup.msi CCMSETUPCMD="` + inner + `"`, nil
+	}
+	if inner == "" {
+		return prof.Program, nil
+	}
+	return prof.Program + " " + inner, nil
+}
+
+func arg(x plan.Param, nested bool) (string, error) {
+	if x.Flag() {
+		return x.Name, nil
+	}
+	if x.EnvRef {
+		// The one place a % reaches cmd.exe unescaped: the variable must expand. It is ibcmc's own
+		// reference, not design text; check its shape all the same.
+		name := strings.Trim(x.Value, "%")
+		if x.Value != "%"+name+"%" || name == "" || strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") != "" {
+			return "", fmt.Errorf("malformed environment reference %q", x.Value)
+		}
+		return x.Name + separator(x) + x.Value, nil
+	}
+	quote := escape.CmdArg
+	if nested {
+		quote = escape.CmdNestedArg
+	}
+	v, err := quote(x.Value)
+	if err != nil {
+		return "", err
+	}
+	return x.Name + separator(x) + v, nil
+}

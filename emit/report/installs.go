@@ -1,0 +1,49 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// clientInstallation lists each population's ccmsetup command line, the one in ccmsetup/<population>.cmd,
+// so a reviewer sees in one table what every client is installed with.
+func clientInstallation(b *strings.Builder, p *plan.Plan, _ emit.Options) {
+	b.WriteString("## Client installation\n\n")
+	if len(p.Clients) == 0 {
+		b.WriteString("No client populations.\n")
+		return
+	}
+	b.WriteString("One command line per client population; `ccmsetup/<population>.cmd` explains each parameter and " +
+		"property and the design field it came from.\n\n")
+	profiles := map[string]*plan.InstallProfile{}
+	for _, prof := range p.Installs {
+		profiles[prof.Population] = prof
+	}
+	var rows [][]string
+	type note struct{ population, text string }
+	var notes []note
+	for _, c := range p.Clients {
+		method := md(c.Install.Method + " from " + c.Install.From)
+		auth := md(c.Auth + " via " + c.Via)
+		prof := profiles[c.Name]
+		if prof == nil {
+			rows = append(rows, []string{md(c.Name), method, auth,
+				md("none: ccmsetup installs Windows clients, and this population's platform is " + c.Platform)})
+			continue
+		}
+		rows = append(rows, []string{md(c.Name), method, auth, code(prof.CommandLine)})
+		for _, n := range prof.Notes {
+			notes = append(notes, note{c.Name, n})
+		}
+	}
+	table(b, []string{"Population", "Method", "Authentication", "Command line"}, rows)
+	if len(notes) > 0 {
+		b.WriteString("\n")
+		for _, n := range notes {
+			fmt.Fprintf(b, "- %s: %s\n", md(n.population), md(n.text))
+		}
+	}
+}
