@@ -43,13 +43,16 @@ type built struct {
 
 // build writes the lab PKI and the proxy configs of p into a temporary directory, the configs pointing at
 // its lab-pki/, as build --lab-pki does.
-func build(t *testing.T, p *plan.Plan) *built {
+// A lab PKI already made for the same certificate requests may be passed in; key generation is slow.
+func build(t *testing.T, p *plan.Plan, pki ...emit.File) *built {
 	t.Helper()
 	dir := t.TempDir()
 	o := emit.Options{ToolVersion: "test", CertDir: filepath.Join(dir, labpki.Dir), LabPKI: true}
-	pki, err := labpki.Emit(p, o)
-	if err != nil {
-		t.Fatal(err)
+	if len(pki) == 0 {
+		var err error
+		if pki, err = labpki.Emit(p, o); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cfgs, err := proxy.Emit(p, o)
 	if err != nil {
