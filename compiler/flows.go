@@ -193,7 +193,7 @@ func (b *flowBuilder) siteServerFlows() {
 				plan.Join(sup.Path, "ports"), s.Name+" "+sup.Kind)
 		}
 		if !s.SiteServerInitiates && sendsStatus(s) {
-			b.addServices(sys, server, "site system sends status and files to the site server (the site server does not initiate every connection)",
+			b.addServices(sys, server, "site system calls the site server back with status and files (siteServerInitiates is false)",
 				plan.Join(s.Path, "siteServerInitiates"), req, svcSMB, svcRPCEndpointMapper, svcRPCDynamic)
 		}
 	}

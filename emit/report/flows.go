@@ -34,7 +34,7 @@ func flowMatrix(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 			code(f.ID),
 			flowEnd(f.From, f.FromZone, f.FromAddresses),
 			flowEnd(f.To, f.ToZone, f.ToAddresses),
-			md(strings.Join(ports, ", ") + "/" + f.Protocol),
+			md(f.Protocol + " " + strings.Join(ports, ", ")),
 			md(f.Purpose),
 			md(strings.Join(f.RequiredBy, "; ")),
 		})
