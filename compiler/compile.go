@@ -42,7 +42,13 @@ var derivers = []Deriver{
 
 // Compile loads and checks the design. The error is for usage and I/O problems (exit 2); design problems
 // are diagnostics.
-func Compile(paths []string, opts Options) (*Result, error) {
+func Compile(paths []string, opts Options) (res *Result, err error) {
+	defer func() {
+		// The CUE evaluator can panic on pathological input; that must end as an error, never a trace.
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("internal error while evaluating the design: %v", r)
+		}
+	}()
 	cwd := opts.Cwd
 	if cwd == "" {
 		var err error
