@@ -201,6 +201,11 @@ systems: dp02: {
 		t.Errorf("reverse flow path %q", back.Path)
 	}
 	flowByID(t, v, "cm01.contoso.local-to-dp02-tcp-135_445_49152-65535")
+	// The database is the site server (no address): the flow goes to that machine, at its zone's ranges.
+	sql := flowByID(t, v, "ibcm01-to-cm01.contoso.local-tcp-1433")
+	if sql.ToKind != plan.PeerSiteServer || sql.ToAddress != "10.10.0.0/16" {
+		t.Errorf("SQL flow to %s %q", sql.ToKind, sql.ToAddress)
+	}
 	for _, f := range v.Flows {
 		if f.From == "dp02" {
 			t.Errorf("a distribution point sends no status, yet %s", f.ID)
