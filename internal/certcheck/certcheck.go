@@ -1,0 +1,353 @@
+// Package certcheck compares issued certificates with the certificates a design needs: names, extended key
+// usage, RSA key length, signature hash, validity, issuing authority and, where internet clients check
+// revocation, an HTTP CRL distribution point. It turns the most common IBCM failures (facts §6, 1–4) into a
+// check that runs before anything is installed.
+package certcheck
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ibcmc/ibcmc/plan"
+)
+
+// ExpiryWarning is how close to its end a certificate's validity draws a warning.
+const ExpiryWarning = 30 * 24 * time.Hour
+
+// Cert is one supplied certificate and where it came from.
+type Cert struct {
+	Source string // file name, with "#n" for the n-th certificate of a file holding several
+	X509   *x509.Certificate
+}
+
+// Parse reads the certificates of one file: PEM (any number of CERTIFICATE blocks; other blocks such as
+// private keys are skipped unread) or DER (one certificate or a concatenated chain).
+func Parse(name string, data []byte) ([]*Cert, error) {
+	var ders [][]byte
+	if bytes.Contains(data, []byte("-----BEGIN ")) {
+		rest := data
+		for {
+			var block *pem.Block
+			block, rest = pem.Decode(rest)
+			if block == nil {
+				break
+			}
+			if block.Type == "CERTIFICATE" {
+				ders = append(ders, block.Bytes)
+			}
+		}
+		if len(ders) == 0 {
+			return nil, fmt.Errorf("%s: no CERTIFICATE block in the PEM file", name)
+		}
+	}
+	var certs []*x509.Certificate
+	if ders == nil {
+		parsed, err := x509.ParseCertificates(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: neither PEM nor DER certificates: %w", name, err)
+		}
+		certs = parsed
+	}
+	for i, der := range ders {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("%s: certificate %d: %w", name, i+1, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%s: no certificate", name)
+	}
+	out := make([]*Cert, len(certs))
+	for i, c := range certs {
+		src := name
+		if len(certs) > 1 {
+			src = fmt.Sprintf("%s#%d", name, i+1)
+		}
+		out[i] = &Cert{Source: src, X509: c}
+	}
+	return out, nil
+}
+
+// Status of a needed certificate.
+const (
+	OK      = "ok"
+	Missing = "missing"
+	Wrong   = "wrong"
+)
+
+// Result is the verdict on one needed certificate.
+type Result struct {
+	Request  *plan.CertRequest
+	Status   string
+	Cert     *Cert    // the certificate that satisfies it, or the closest one when wrong
+	Problems []string // why Cert does not satisfy it (Wrong), or what nothing names (Missing)
+	Warnings []string // OK but worth acting on (expiring soon)
+}
+
+// Check finds, for each certificate request of the plan, a supplied certificate that satisfies it. Every
+// end-entity certificate naming one of the request's names is a candidate; the first without problems
+// wins, otherwise the one with the fewest problems is reported. CA certificates are the chain.
+func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
+	var leaves, cas []*Cert
+	for _, c := range supplied {
+		if c.X509.IsCA {
+			cas = append(cas, c)
+		} else {
+			leaves = append(leaves, c)
+		}
+	}
+	var out []Result
+	for _, r := range p.CertRequests {
+		res := Result{Request: r, Status: Missing}
+		for _, c := range leaves {
+			if !namesAny(c.X509, r) {
+				continue
+			}
+			problems, warnings := evaluate(p, r, c.X509, cas, now)
+			if len(problems) == 0 {
+				res = Result{Request: r, Status: OK, Cert: c, Warnings: warnings}
+				break
+			}
+			if res.Status == Missing || len(problems) < len(res.Problems) {
+				res = Result{Request: r, Status: Wrong, Cert: c, Problems: problems}
+			}
+		}
+		if res.Status == Missing {
+			res.Problems = []string{"no supplied certificate names " + strings.Join(r.DNSNames, " or ")}
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// certNames are the DNS names a TLS client matches: the SAN's DNS names, or the CN when there is no SAN.
+func certNames(c *x509.Certificate) []string {
+	if len(c.DNSNames) > 0 {
+		return c.DNSNames
+	}
+	if c.Subject.CommonName != "" {
+		return []string{c.Subject.CommonName}
+	}
+	return nil
+}
+
+// covers reports whether a certificate name matches a host name: case-insensitively, with a "*." wildcard
+// standing for exactly one label.
+func covers(pattern, host string) bool {
+	pattern, host = strings.ToLower(strings.TrimSuffix(pattern, ".")), strings.ToLower(strings.TrimSuffix(host, "."))
+	if pattern == host {
+		return true
+	}
+	if suffix, ok := strings.CutPrefix(pattern, "*."); ok {
+		label, rest, found := strings.Cut(host, ".")
+		return found && label != "" && rest == suffix
+	}
+	return false
+}
+
+func coveredBy(names []string, host string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return covers(n, host) })
+}
+
+func namesAny(c *x509.Certificate, r *plan.CertRequest) bool {
+	names := append(slices.Clone(certNames(c)), c.Subject.CommonName)
+	for _, want := range append([]string{r.CommonName}, r.DNSNames...) {
+		if coveredBy(names, want) {
+			return true
+		}
+	}
+	return false
+}
+
+var ekuByOID = map[string]x509.ExtKeyUsage{
+	plan.EKUServerAuth: x509.ExtKeyUsageServerAuth,
+	plan.EKUClientAuth: x509.ExtKeyUsageClientAuth,
+}
+
+var ekuNames = map[x509.ExtKeyUsage]string{
+	x509.ExtKeyUsageServerAuth:      "Server Authentication",
+	x509.ExtKeyUsageClientAuth:      "Client Authentication",
+	x509.ExtKeyUsageCodeSigning:     "Code Signing",
+	x509.ExtKeyUsageEmailProtection: "Secure Email",
+	x509.ExtKeyUsageAny:             "Any Purpose",
+	x509.ExtKeyUsageOCSPSigning:     "OCSP Signing",
+	x509.ExtKeyUsageTimeStamping:    "Time Stamping",
+}
+
+func ekuName(u x509.ExtKeyUsage) string {
+	if n, ok := ekuNames[u]; ok {
+		return n
+	}
+	return fmt.Sprintf("EKU %d", u)
+}
+
+func hasEKU(c *x509.Certificate, oid string) bool {
+	if u, ok := ekuByOID[oid]; ok && slices.Contains(c.ExtKeyUsage, u) {
+		return true
+	}
+	return slices.ContainsFunc(c.UnknownExtKeyUsage, func(o asn1OID) bool { return o.String() == oid })
+}
+
+var weakSignatures = map[x509.SignatureAlgorithm]bool{
+	x509.MD2WithRSA: true, x509.MD5WithRSA: true, x509.SHA1WithRSA: true, x509.DSAWithSHA1: true,
+	x509.ECDSAWithSHA1: true,
+}
+
+// evaluate lists what keeps certificate c from satisfying request r.
+func evaluate(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cert, now time.Time) (problems, warnings []string) {
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	names := certNames(c)
+	var lacking []string
+	for _, want := range r.DNSNames {
+		if !coveredBy(names, want) {
+			lacking = append(lacking, want)
+		}
+	}
+	if len(lacking) > 0 {
+		add("does not name %s (it names %s)", strings.Join(lacking, ", "), strings.Join(names, ", "))
+	}
+	if r.Purpose == plan.PurposeCMGServer && !covers(c.Subject.CommonName, r.CommonName) {
+		add("CN is %q, but the gateway takes its service name from the CN, which must be %s", c.Subject.CommonName, r.CommonName)
+	}
+
+	for _, oid := range r.EKUs {
+		if hasEKU(c, oid) {
+			continue
+		}
+		want := oid
+		if u, ok := ekuByOID[oid]; ok {
+			want = ekuName(u)
+		}
+		var has []string
+		for _, u := range c.ExtKeyUsage {
+			has = append(has, ekuName(u))
+		}
+		for _, o := range c.UnknownExtKeyUsage {
+			has = append(has, o.String())
+		}
+		if len(has) == 0 {
+			add("has no extended key usage; it needs %s", want)
+		} else {
+			add("lacks the %s extended key usage (it has %s)", want, strings.Join(has, ", "))
+		}
+	}
+	if c.KeyUsage != 0 {
+		if c.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+			add("key usage lacks Digital Signature")
+		}
+		if c.KeyUsage&x509.KeyUsageKeyEncipherment == 0 {
+			add("key usage lacks Key Encipherment")
+		}
+	}
+
+	switch key := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+		bits := key.N.BitLen()
+		if bits < r.KeyLength {
+			add("RSA key is %d bits; the design needs at least %d", bits, r.KeyLength)
+		}
+		if r.MaxKeyLength > 0 && bits > r.MaxKeyLength {
+			add("RSA key is %d bits; Configuration Manager accepts at most %d for this certificate", bits, r.MaxKeyLength)
+		}
+	default:
+		add("key is %s; Configuration Manager needs RSA", c.PublicKeyAlgorithm)
+	}
+
+	if weakSignatures[c.SignatureAlgorithm] {
+		add("signed with %s; Windows does not trust SHA-1 (or weaker) signatures: reissue it with SHA-256 or better", c.SignatureAlgorithm)
+	}
+
+	switch {
+	case now.After(c.NotAfter):
+		add("expired on %s", day(c.NotAfter))
+	case now.Before(c.NotBefore):
+		add("not valid before %s", day(c.NotBefore))
+	case c.NotAfter.Sub(now) < ExpiryWarning:
+		warnings = append(warnings, fmt.Sprintf("expires in %d day(s), on %s", int(c.NotAfter.Sub(now).Hours()/24), day(c.NotAfter)))
+	}
+
+	problems = append(problems, chainProblems(p, r, c, cas)...)
+
+	if r.NeedsHTTPCDP {
+		if msg := cdpProblem(c.CRLDistributionPoints); msg != "" {
+			add("it %s; internet clients check its revocation and need an HTTP CRL distribution point", msg)
+		}
+		// Clients check every certificate of the chain, so the issuing CA's own CDP matters as well.
+		if ca := issuerOf(c, cas); ca != nil && !selfSigned(ca.X509) {
+			if msg := cdpProblem(ca.X509.CRLDistributionPoints); msg != "" {
+				add("its issuing CA certificate %s (%s) %s; internet clients need an HTTP CRL distribution point for it as well",
+					ca.Source, ca.X509.Subject, msg)
+			}
+		}
+	}
+	return problems, warnings
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// cdpProblem describes CRL distribution points without an HTTP URL ("has ..."), or "" when one is there.
+func cdpProblem(cdps []string) string {
+	if slices.ContainsFunc(cdps, func(u string) bool { return strings.HasPrefix(strings.ToLower(u), "http://") }) {
+		return ""
+	}
+	if len(cdps) == 0 {
+		return "has no CRL distribution point"
+	}
+	return "has CRL distribution points " + strings.Join(cdps, ", ") + " (no HTTP URL)"
+}
+
+func selfSigned(c *x509.Certificate) bool { return bytes.Equal(c.RawIssuer, c.RawSubject) }
+
+func issuerOf(c *x509.Certificate, cas []*Cert) *Cert {
+	for _, ca := range cas {
+		if bytes.Equal(ca.X509.RawSubject, c.RawIssuer) {
+			return ca
+		}
+	}
+	return nil
+}
+
+// chainProblems checks that the issuer is the request's authority (or one of its parents) by distinguished
+// name, and, when the issuer's certificate is supplied, that it really signed the certificate.
+func chainProblems(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cert) []string {
+	var out []string
+	issuer := dnKey(nameAttributes(c.Issuer))
+	chain := p.Chain(r.Authority)
+	if len(chain) == 0 {
+		chain = p.Authorities // unknown authority (IB211): any authority of the design will do
+	}
+	found := false
+	for _, a := range chain {
+		if issuer == dnKey(parseDN(a.Subject)) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		want := make([]string, len(chain))
+		for i, a := range chain {
+			want[i] = fmt.Sprintf("%s (%s)", a.Name, a.Subject)
+		}
+		other := ""
+		for _, a := range p.Authorities {
+			if issuer == dnKey(parseDN(a.Subject)) {
+				other = fmt.Sprintf(" (authority %s of the design, but not of this certificate)", a.Name)
+			}
+		}
+		out = append(out, fmt.Sprintf("issued by %q%s; it must chain to %s", c.Issuer.String(), other, strings.Join(want, " or ")))
+	}
+	if ca := issuerOf(c, cas); ca != nil && !weakSignatures[c.SignatureAlgorithm] {
+		if err := c.CheckSignatureFrom(ca.X509); err != nil {
+			out = append(out, fmt.Sprintf("its signature does not verify with the supplied CA certificate %s: %v", ca.Source, err))
+		}
+	}
+	return out
+}
