@@ -104,6 +104,9 @@ func (b *installBuilder) params() {
 	if c.Via == "cmg" {
 		cmgHost, cmgOrigin, roleIDPath, cmgOK = b.cmgTarget()
 	}
+	if c.Via == "cmg" && c.Install.DownloadMP != "" {
+		b.note("install.downloadMP is not used: via a cloud management gateway, /mp: is the gateway's URL.")
+	}
 	switch {
 	case c.Via == "cmg" && cmgOK:
 		b.param(plan.Param{
@@ -161,6 +164,9 @@ func (b *installBuilder) properties() {
 		Name: "SMSSITECODE", Value: site.Code, Origin: "site.code",
 		Why: "Assign the client to site " + site.Code + " directly; internet clients cannot use AUTO assignment.",
 	})
+	if c.Install.MP == "" && c.Auth == "token" {
+		b.note("The bulk registration token documentation lists SMSMP with /regtoken: set install.mp to the intranet management point.")
+	}
 	if c.Install.MP != "" {
 		if s := p.System(c.Install.MP); s != nil && s.Roles.ManagementPoint != nil {
 			fqdn := s.PrimaryFQDN()
@@ -222,7 +228,9 @@ func (b *installBuilder) properties() {
 	}
 	b.certificateProperties()
 	if c.Auth == "entra" && c.Via == "cmg" {
-		if g := p.DefaultCMG(c); g != nil && g.Tenant != nil {
+		if g := p.DefaultCMG(c); g != nil && g.Tenant == nil {
+			b.note("Gateway " + g.Name + " has no Entra ID tenant, so AADTENANTID, AADCLIENTAPPID and AADRESOURCEURI are left out (IB607).")
+		} else if g != nil {
 			t := plan.Join(g.Path, "tenant")
 			b.property(plan.Param{Name: "AADTENANTID", Value: g.Tenant.ID, Origin: plan.Join(t, "id"),
 				Why: "Entra ID tenant the device is joined to."})

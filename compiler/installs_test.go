@@ -129,7 +129,7 @@ clients: laptops: {
 			want: `ccmsetup.exe /source:"D:\Config Mgr\Client" /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net CCMALWAYSINF=1 SMSSIGNCERT="D:\Config Mgr\Client\siteserver.cer" FSP=fsp.contoso.net CCMFIRSTCERT=1`,
 		},
 		{
-			name: "C: CMG with PKI client certificates, two trusted roots",
+			name:  "C: CMG with PKI client certificates, two trusted roots",
 			roots: `["Root", "Litware"]`,
 			extra: `clients: servers: {
 	join: "domain", forest: "contoso.com", management: "internetOnly", via: "cmg", features: []
@@ -340,6 +340,54 @@ func TestInstallExamples(t *testing.T) {
 				if len(prof.Refused) != 0 {
 					t.Errorf("%s: refused %+v", prof.Population, prof.Refused)
 				}
+			}
+		})
+	}
+}
+
+// TestInstallNotes: what the person installing must know is said once, in words, per population.
+func TestInstallNotes(t *testing.T) {
+	cases := []struct {
+		name, extra string
+		want        []string
+	}{
+		{
+			name: "token without SMSMP, through Intune",
+			extra: `clients: kiosks: {join: "workgroup", auth: "token", management: "internetOnly", via: "cmg", features: []
+	install: {method: "intune", from: "internet", downloadMP: "mp1"}}`,
+			want: []string{
+				"install.downloadMP is not used: via a cloud management gateway, /mp: is the gateway's URL.",
+				"The bulk registration token documentation lists SMSMP with /regtoken: set install.mp to the intranet management point.",
+				"Intune: add ccmsetup.msi as a Windows line-of-business app with the command-line arguments CCMSETUPCMD=\"...\" shown here; Intune accepts at most 1,024 characters (this line has 220).",
+				"Intune does not expand %IBCMC_BULK_TOKEN%: the token has to be supplied where the app runs.",
+				"Create the bulk registration token on the top-level site server with BulkRegistrationTokenTool.exe /new [/lifetime <minutes>] (default 3 days, at most 7) and set IBCMC_BULK_TOKEN to it before running the line; the token is a credential and ibcmc never writes it.",
+			},
+		},
+		{
+			name: "Entra ID through a gateway without a tenant",
+			extra: `cmg: gw: tenant: _|_
+clients: cloud: {join: "entra", auth: "entra", via: "cmg", features: [], install: {method: "push", certificate: select: "SubjectStr:x"}}`,
+			want: []string{
+				"install.certificate.select and store are not used: auth \"entra\" does not authenticate with a PKI client certificate.",
+				"Gateway gw has no Entra ID tenant, so AADTENANTID, AADCLIENTAPPID and AADRESOURCEURI are left out (IB607).",
+				"Client push: enter the properties under Client Push Installation > Installation Properties; push accepts /UsePKICert but not /mp, /source, /NoCRLCheck or /regtoken.",
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			base := installBase
+			extra := tc.extra
+			if rest, ok := strings.CutPrefix(extra, "cmg: gw: tenant: _|_\n"); ok {
+				base = strings.Replace(base, "\ttenant: {id:", "\t_tenant: {id:", 1)
+				extra = rest
+			}
+			res := testdesign.CompileOne(t, base+extra)
+			if res.Plan == nil || len(res.Plan.Installs) != 1 {
+				t.Fatalf("no install profile: %v", res.Diagnostics)
+			}
+			if got := res.Plan.Installs[0].Notes; strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("notes\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
 	}
