@@ -45,6 +45,7 @@ type cli struct {
 	Diff    diffCmd    `cmd:"" help:"Compare two designs: what breaks, what opens, what clients must change."`
 	Explain explainCmd `cmd:"" help:"Explain a rule, or list every rule."`
 	Query   queryCmd   `cmd:"" help:"Is a packet allowed by the design's flows, and by which flow and why."`
+	Certs   certsCmd   `cmd:"" help:"Check issued certificates against what the design needs."`
 	Schema  schemaCmd  `cmd:"" help:"Print the embedded CUE schema of the design language."`
 	Ver     versionCmd `cmd:"" name:"version" help:"Print the version of ibcmc and its design language."`
 }

@@ -92,8 +92,10 @@ type Result struct {
 }
 
 // Check finds, for each certificate request of the plan, a supplied certificate that satisfies it. Every
-// end-entity certificate naming one of the request's names is a candidate; the first without problems
-// wins, otherwise the one with the fewest problems is reported. CA certificates are the chain.
+// end-entity certificate naming one of the request's names is a candidate. A satisfying candidate not yet
+// used for another request wins (a machine's web server and client certificates name the same host);
+// otherwise the closest candidate is reported: the one meant for this purpose (right names and extended key
+// usage) with the fewest problems. CA certificates are the chain.
 func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 	var leaves, cas []*Cert
 	for _, c := range supplied {
@@ -103,23 +105,35 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 			leaves = append(leaves, c)
 		}
 	}
+	used := map[*Cert]bool{}
 	var out []Result
 	for _, r := range p.CertRequests {
 		res := Result{Request: r, Status: Missing}
+		closest := 0
 		for _, c := range leaves {
 			if !namesAny(c.X509, r) {
 				continue
 			}
-			problems, warnings := evaluate(p, r, c.X509, cas, now)
+			problems, warnings, mismatches := evaluate(p, r, c.X509, cas, now)
 			if len(problems) == 0 {
-				res = Result{Request: r, Status: OK, Cert: c, Warnings: warnings}
-				break
+				if res.Status != OK || used[res.Cert] && !used[c] {
+					res = Result{Request: r, Status: OK, Cert: c, Warnings: warnings}
+				}
+				continue
 			}
-			if res.Status == Missing || len(problems) < len(res.Problems) {
+			if res.Status == OK {
+				continue
+			}
+			score := 100*mismatches + len(problems)
+			if res.Status == Missing || score < closest {
 				res = Result{Request: r, Status: Wrong, Cert: c, Problems: problems}
+				closest = score
 			}
 		}
-		if res.Status == Missing {
+		switch res.Status {
+		case OK:
+			used[res.Cert] = true
+		case Missing:
 			res.Problems = []string{"no supplied certificate names " + strings.Join(r.DNSNames, " or ")}
 		}
 		out = append(out, res)
@@ -200,8 +214,9 @@ var weakSignatures = map[x509.SignatureAlgorithm]bool{
 	x509.ECDSAWithSHA1: true,
 }
 
-// evaluate lists what keeps certificate c from satisfying request r.
-func evaluate(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cert, now time.Time) (problems, warnings []string) {
+// evaluate lists what keeps certificate c from satisfying request r; mismatches counts the problems that
+// say c is meant for something else (names, extended key usage).
+func evaluate(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cert, now time.Time) (problems, warnings []string, mismatches int) {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	names := certNames(c)
@@ -212,6 +227,7 @@ func evaluate(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cer
 		}
 	}
 	if len(lacking) > 0 {
+		mismatches++
 		add("does not name %s (it names %s)", strings.Join(lacking, ", "), strings.Join(names, ", "))
 	}
 	if r.Purpose == plan.PurposeCMGServer && !covers(c.Subject.CommonName, r.CommonName) {
@@ -222,6 +238,7 @@ func evaluate(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cer
 		if hasEKU(c, oid) {
 			continue
 		}
+		mismatches++
 		want := oid
 		if u, ok := ekuByOID[oid]; ok {
 			want = ekuName(u)
@@ -288,7 +305,7 @@ func evaluate(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cer
 			}
 		}
 	}
-	return problems, warnings
+	return problems, warnings, mismatches
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }

@@ -98,6 +98,10 @@ func TestCorrectSetPasses(t *testing.T) {
 		if r.Status != OK || len(r.Warnings) > 0 {
 			t.Errorf("%s: %s %v %v", r.Request.ID, r.Status, r.Problems, r.Warnings)
 		}
+		// Each request gets its own certificate, although a machine's certificates name the same host.
+		if r.Cert == nil || r.Cert.Source != r.Request.ID+".pem" {
+			t.Errorf("%s satisfied by %v", r.Request.ID, r.Cert)
+		}
 	}
 }
 

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ibcmc/ibcmc/internal/certcheck"
+)
+
+type certsCmd struct {
+	Check certsCheckCmd `cmd:"" help:"Check issued certificates against the certificates the design needs."`
+}
+
+type certsCheckCmd struct {
+	inputArgs
+	Certs []string `name:"cert" required:"" sep:"none" placeholder:"FILE" help:"A certificate file, PEM or DER (a chain is fine); repeat for each file."`
+}
+
+// now is the clock of certs check; tests move it.
+var now = time.Now
+
+func (c *certsCheckCmd) Help() string {
+	return `For each certificate the design needs (the requests under certs/), reports whether one supplied
+certificate satisfies it: its names cover every FQDN, it has the extended key usage, an RSA key long enough
+(and, for distribution points and management points, at most 2048 bits), no SHA-1 signature, a validity
+window around today (a warning under 30 days), an issuer among the design's authorities, and an HTTP CRL
+distribution point when internet clients check revocation. Supply the CA certificates too, and the
+signatures are verified. One line per needed certificate: ok, missing or wrong.
+Exit status: 0 every needed certificate is ok, 1 one is missing or wrong (or the design has errors),
+2 usage or I/O error.`
+}
+
+func (c *certsCheckCmd) Run(e *env) error {
+	var supplied []*certcheck.Cert
+	for _, name := range c.Certs {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return &exitError{code: exitUsage, msg: err.Error()}
+		}
+		certs, err := certcheck.Parse(name, data)
+		if err != nil {
+			return &exitError{code: exitUsage, msg: err.Error()}
+		}
+		supplied = append(supplied, certs...)
+	}
+	res, err := compile(c.Paths)
+	if err != nil {
+		return err
+	}
+	if res.Plan == nil || res.Diagnostics.HasErrors(false) {
+		printText(e.stderr, res.Diagnostics)
+		return &exitError{code: exitInvalid, msg: "the design has errors; fix them first: the certificates it needs depend on it"}
+	}
+	results := certcheck.Check(res.Plan, supplied, now())
+	if len(results) == 0 {
+		fmt.Fprintln(e.stderr, "the design needs no certificate")
+		return nil
+	}
+	width := 0
+	for _, r := range results {
+		width = max(width, len(r.Request.ID))
+	}
+	counts := map[string]int{}
+	warned := 0
+	for _, r := range results {
+		counts[r.Status]++
+		var detail string
+		switch r.Status {
+		case certcheck.OK:
+			detail = fmt.Sprintf("%s (%s), valid until %s", r.Cert.Source, r.Cert.X509.Subject, r.Cert.X509.NotAfter.UTC().Format("2006-01-02"))
+			if len(r.Warnings) > 0 {
+				warned++
+				detail += "; warning: " + strings.Join(r.Warnings, "; ")
+			}
+		case certcheck.Wrong:
+			detail = fmt.Sprintf("%s (%s): %s", r.Cert.Source, r.Cert.X509.Subject, strings.Join(r.Problems, "; "))
+		default:
+			detail = strings.Join(r.Problems, "; ")
+		}
+		fmt.Fprintf(e.stdout, "%-7s  %-*s  %s\n", r.Status, width, r.Request.ID, oneLine(detail))
+	}
+	summary := fmt.Sprintf("%d certificate(s) needed: %d ok", len(results), counts[certcheck.OK])
+	if warned > 0 {
+		summary += fmt.Sprintf(" (%d with warnings)", warned)
+	}
+	summary += fmt.Sprintf(", %d missing, %d wrong", counts[certcheck.Missing], counts[certcheck.Wrong])
+	if counts[certcheck.Missing]+counts[certcheck.Wrong] > 0 {
+		return &exitError{code: exitInvalid, msg: summary}
+	}
+	fmt.Fprintln(e.stderr, summary)
+	return nil
+}
+
+// oneLine keeps one verdict on one line whatever a certificate's names hold.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			return ' '
+		}
+		return r
+	}, s)
+}
