@@ -58,8 +58,12 @@ func (b *installBuilder) in(elems ...string) string {
 	return plan.Join(b.c.Path, elems...)
 }
 
-// add appends a parameter or property unless its value cannot be written safely.
+// add appends a parameter or property unless its value cannot be written safely. A property with an empty
+// value is left out: PROPERTY= would clear what Group Policy or a previous install set.
 func (b *installBuilder) add(list *[]plan.Param, x plan.Param) {
+	if !strings.HasPrefix(x.Name, "/") && x.Value == "" {
+		return
+	}
 	if !x.EnvRef {
 		if reason := unsafeInstallValue(x.Value); reason != "" {
 			b.refuse(x.Origin, fmt.Sprintf("%s value %q %s", x.Name, x.Value, reason))

@@ -1,6 +1,9 @@
 package plan
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Endpoint is a name and port internet clients connect to: a published or directly reachable site system,
 // or a CMG.
@@ -121,8 +124,8 @@ type Param struct {
 	EnvRef bool
 }
 
-// Flag reports whether the parameter takes no value.
-func (x Param) Flag() bool { return x.Value == "" }
+// Flag reports whether x is a parameter that takes no value (/UsePKICert); properties always have one.
+func (x Param) Flag() bool { return strings.HasPrefix(x.Name, "/") && x.Value == "" }
 
 // InstallProfile is the ccmsetup invocation of one client population.
 type InstallProfile struct {
