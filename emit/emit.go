@@ -15,6 +15,9 @@ import (
 type File struct {
 	Path    string
 	Content []byte
+	// Private marks a file that holds a private key (only under --lab-pki): it is written readable by its
+	// owner alone.
+	Private bool
 }
 
 // Options are the build settings emitters may read.

@@ -266,7 +266,7 @@ func (l *Lab) Files(p *plan.Plan, o emit.Options) []emit.File {
 	header := emit.Provenance(emit.Hash, p, o) + "# LAB ONLY: throwaway test PKI made by ibcmc build --lab-pki. Never use it in production.\n"
 	var files []emit.File
 	add := func(name, body string) {
-		files = append(files, emit.File{Path: Dir + "/" + name, Content: []byte(header + body)})
+		files = append(files, emit.File{Path: Dir + "/" + name, Content: []byte(header + body), Private: strings.Contains(body, "PRIVATE KEY-----")})
 	}
 	var chain, crls strings.Builder
 	for _, ca := range l.CAs {

@@ -113,7 +113,11 @@ func Write(dir string, files []emit.File, force bool) error {
 		return err
 	}
 	for i, f := range files {
-		if err := writeFile(filepath.Join(tmp, filepath.FromSlash(f.Path)), f.Content); err != nil {
+		mode := os.FileMode(0o644)
+		if f.Private {
+			mode = 0o600
+		}
+		if err := writeFile(filepath.Join(tmp, filepath.FromSlash(f.Path)), f.Content, mode); err != nil {
 			return err
 		}
 		afterWrite(i + 1)
@@ -129,7 +133,7 @@ func Write(dir string, files []emit.File, force bool) error {
 			if rerr != nil {
 				return rerr
 			}
-			if err := writeFile(dst, data); err != nil {
+			if err := writeFile(dst, data, 0o644); err != nil {
 				return err
 			}
 		}
@@ -144,7 +148,7 @@ func Write(dir string, files []emit.File, force bool) error {
 	for _, p := range paths {
 		m.WriteString(p + "\n")
 	}
-	if err := writeFile(filepath.Join(tmp, ManifestName), []byte(m.String())); err != nil {
+	if err := writeFile(filepath.Join(tmp, ManifestName), []byte(m.String()), 0o644); err != nil {
 		return err
 	}
 	if err := syncTree(tmp); err != nil {
@@ -197,11 +201,11 @@ func Diff(dir string, files []emit.File) ([]string, error) {
 	return stale, nil
 }
 
-func writeFile(path string, data []byte) error {
+func writeFile(path string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
 	}

@@ -139,3 +139,20 @@ func TestDroppedFilesAreRemovedForeignKept(t *testing.T) {
 		t.Errorf("stale = %v", stale)
 	}
 }
+
+func TestPrivateFilesAreOwnerOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	err := Write(dir, []emit.File{{Path: "lab-pki/a.key", Content: []byte("k"), Private: true}, {Path: "report.md", Content: []byte("r")}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]os.FileMode{"lab-pki/a.key": 0o600, "report.md": 0o644} {
+		st, err := os.Stat(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Mode().Perm() &^ 0o022; got != want&^0o022 || (want == 0o600 && st.Mode().Perm() != 0o600) {
+			t.Errorf("%s: mode %v, want %v", p, st.Mode().Perm(), want)
+		}
+	}
+}
