@@ -92,10 +92,10 @@ type Result struct {
 }
 
 // Check finds, for each certificate request of the plan, a supplied certificate that satisfies it. Every
-// end-entity certificate naming one of the request's names is a candidate. A satisfying candidate not yet
-// used for another request wins (a machine's web server and client certificates name the same host);
-// otherwise the closest candidate is reported: the one meant for this purpose (right names and extended key
-// usage) with the fewest problems. CA certificates are the chain.
+// end-entity certificate naming one of the request's names is a candidate. A satisfying candidate wins,
+// preferably one not yet used for another request (a machine's web server and client certificates name the
+// same host); otherwise the closest candidate is reported: the one meant for this purpose (right names and
+// extended key usage) with the fewest problems. CA certificates are the chain.
 func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 	var leaves, cas []*Cert
 	for _, c := range supplied {
@@ -109,31 +109,34 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 	var out []Result
 	for _, r := range p.CertRequests {
 		res := Result{Request: r, Status: Missing}
-		closest := 0
+		best := -1
 		for _, c := range leaves {
 			if !namesAny(c.X509, r) {
 				continue
 			}
 			problems, warnings, mismatches := evaluate(p, r, c.X509, cas, now)
+			// Lower is closer: satisfying, then meant for this purpose, then fewer problems, then not taken by
+			// another request, then naming exactly the requested names.
+			rank := 1000*min(len(problems), 1) + 100*mismatches + 10*len(problems)
+			if used[c] {
+				rank += 2
+			}
+			if !sameNames(certNames(c.X509), r.DNSNames) {
+				rank++
+			}
+			if best >= 0 && rank >= best {
+				continue
+			}
+			best = rank
 			if len(problems) == 0 {
-				if res.Status != OK || used[res.Cert] && !used[c] {
-					res = Result{Request: r, Status: OK, Cert: c, Warnings: warnings}
-				}
-				continue
-			}
-			if res.Status == OK {
-				continue
-			}
-			score := 100*mismatches + len(problems)
-			if res.Status == Missing || score < closest {
+				res = Result{Request: r, Status: OK, Cert: c, Warnings: warnings}
+			} else {
 				res = Result{Request: r, Status: Wrong, Cert: c, Problems: problems}
-				closest = score
 			}
 		}
-		switch res.Status {
-		case OK:
+		if res.Cert != nil {
 			used[res.Cert] = true
-		case Missing:
+		} else {
 			res.Problems = []string{"no supplied certificate names " + strings.Join(r.DNSNames, " or ")}
 		}
 		out = append(out, res)
@@ -164,6 +167,19 @@ func covers(pattern, host string) bool {
 		return found && label != "" && rest == suffix
 	}
 	return false
+}
+
+// sameNames reports whether two name lists hold the same names, ignoring case and order.
+func sameNames(a, b []string) bool {
+	norm := func(l []string) []string {
+		out := make([]string, len(l))
+		for i, n := range l {
+			out[i] = strings.ToLower(n)
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	return slices.Equal(norm(a), norm(b))
 }
 
 func coveredBy(names []string, host string) bool {
