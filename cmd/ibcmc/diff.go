@@ -50,15 +50,14 @@ func (c *diffCmd) Run(e *env) error {
 	sources := newPlan.Sources
 	oldPlan.Sources = sources
 	opts := emit.Options{ToolVersion: version.Tool, CertDir: c.CertDir}
-	oldFiles, err := registry.EmitAll(oldPlan, opts)
-	if err != nil {
-		return fmt.Errorf("internal error: %w", err)
+	// A design with errors may not be emittable (a build would refuse it); its findings are still compared.
+	oldFiles, oldErr := registry.EmitAll(oldPlan, opts)
+	newFiles, newErr := registry.EmitAll(newPlan, opts)
+	if oldErr == nil && newErr == nil {
+		res.Files = review.Files(oldFiles, newFiles)
+	} else {
+		fmt.Fprintf(e.stderr, "ibcmc: artifact files not compared: %v\n", errors.Join(oldErr, newErr))
 	}
-	newFiles, err := registry.EmitAll(newPlan, opts)
-	if err != nil {
-		return fmt.Errorf("internal error: %w", err)
-	}
-	res.Files = review.Files(oldFiles, newFiles)
 
 	switch c.Format {
 	case "json":
