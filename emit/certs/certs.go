@@ -82,6 +82,18 @@ func (l *lines) comment(prefix, format string, args ...any) {
 	l.b.WriteString(l.eol)
 }
 
+// whereToRequest says where the certreq commands run: where the certificate is used, or any Windows
+// server when the certificate is exported from there.
+func whereToRequest(r *plan.CertRequest) string {
+	switch r.Purpose {
+	case plan.PurposeCMGServer:
+		return "on a Windows server"
+	case plan.PurposeProxyServer, plan.PurposeProxyClient:
+		return fmt.Sprintf("on proxy %s if it runs Windows (otherwise use %s.cnf)", r.Subject, r.ID)
+	}
+	return "on " + r.Subject
+}
+
 // INF is the certreq request file. Syntax: Microsoft's certreq reference ("certreq -new"); the SAN uses the
 // "{text}" form with one dns= entry per _continue_ line, '&' between entries (facts §4.2). Windows tools
 // get CRLF line endings.
@@ -94,7 +106,7 @@ func INF(p *plan.Plan, o emit.Options, r *plan.CertRequest) (string, error) {
 	l.b.WriteString(l.eol)
 	l.comment("; ", "%s: %s.", r.ID, r.Description)
 	l.comment("; ", "Install: %s.", r.InstallOn)
-	l.comment("; ", "Create the key and the request on the machine that will hold the certificate, as an administrator:")
+	l.comment("; ", "Create the key and the request %s, as an administrator:", whereToRequest(r))
 	l.comment("; ", "  certreq -new -machine %s.inf %s.req", r.ID, r.ID)
 	if r.Template != "" {
 		l.comment("; ", "  certreq -submit -config \"<CA host>\\<CA name>\" %s.req %s.cer", r.ID, r.ID)
@@ -102,6 +114,9 @@ func INF(p *plan.Plan, o emit.Options, r *plan.CertRequest) (string, error) {
 		l.comment("; ", "  submit %s.req to %s (it issues without a certificate template) and save the answer as %s.cer", r.ID, r.Authority, r.ID)
 	}
 	l.comment("; ", "  certreq -accept -machine %s.cer", r.ID)
+	if r.Exportable {
+		l.comment("; ", "  certutil -exportPFX -p \"<password>\" My <serial number> %s.pfx", r.ID)
+	}
 	l.add("")
 	l.add("[Version]")
 	l.add(`Signature = "$Windows NT$"`)
