@@ -83,8 +83,12 @@ func render(p *plan.Plan, prof *plan.InstallProfile, o emit.Options) ([]byte, er
 		// accents) reaches ccmsetup intact only when the file, written in UTF-8, is read as UTF-8.
 		s.raw("chcp 65001 >nul")
 	}
+	// Explorer's "Run as administrator" starts in System32: run from the folder this file was copied to.
+	s.raw(`pushd "%~dp0"`)
 	s.raw(line)
-	s.raw("exit /b %ERRORLEVEL%")
+	s.raw(`set "IBCMC_EXIT=%ERRORLEVEL%"`)
+	s.raw("popd")
+	s.raw("exit /b %IBCMC_EXIT%")
 	return []byte(strings.Join(s.lines, "\r\n") + "\r\n"), nil
 }
 
@@ -108,7 +112,7 @@ func describe(s *script, p *plan.Plan, prof *plan.InstallProfile) {
 		count = fmt.Sprintf("%d clients, ", c.Count)
 	}
 	s.rem(fmt.Sprintf("%sjoin %s, management %s, authentication %s, via %s.", count, c.Join, c.Management, c.Auth, c.Via))
-	s.rem(fmt.Sprintf("Install method %s, from %s. Run as an administrator from the folder that holds %s.", c.Install.Method, c.Install.From, prof.Program))
+	s.rem(fmt.Sprintf("Install method %s, from %s. Copy this file next to %s and run it as an administrator.", c.Install.Method, c.Install.From, prof.Program))
 }
 
 // explain writes one parameter or property as it appears on the line, what it does, and where it came from.

@@ -14,6 +14,9 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
+// epilogue ends every file: ccmsetup's exit code is the script's, after returning to the caller's folder.
+const epilogue = "set \"IBCMC_EXIT=%ERRORLEVEL%\"\npopd\nexit /b %IBCMC_EXIT%"
+
 var examples = []string{"contoso-ibcm", "fabrikam-perimeter", "homelab", "woodgrove-cmg"}
 
 func compileExample(t *testing.T, name string) *plan.Plan {
@@ -46,7 +49,7 @@ func TestContosoFile(t *testing.T) {
 		`REM`,
 		`REM ccmsetup for client population domain-laptops (clients."domain-laptops").`,
 		`REM 1200 clients, join domain, management intranetAndInternet, authentication pki, via ibcm.`,
-		`REM Install method manual, from intranet. Run as an administrator from the folder that holds ccmsetup.exe.`,
+		`REM Install method manual, from intranet. Copy this file next to ccmsetup.exe and run it as an administrator.`,
 		`REM`,
 		`REM Parameters:`,
 		`REM   /UsePKICert`,
@@ -67,8 +70,11 @@ func TestContosoFile(t *testing.T) {
 		`REM       Internet FQDN of the internet-facing management point ibcm01, so the client can be managed on the internet.`,
 		`REM       From systems.ibcm01.fqdn.internet.`,
 		`REM`,
+		`pushd "%~dp0"`,
 		`ccmsetup.exe /UsePKICert /NoCRLCheck SMSSITECODE=P01 SMSMP=https://IBCM-Intra.contoso.local CCMHOSTNAME=IBCM-Internet.public.com`,
-		`exit /b %ERRORLEVEL%`,
+		`set "IBCMC_EXIT=%ERRORLEVEL%"`,
+		`popd`,
+		`exit /b %IBCMC_EXIT%`,
 	}, "\r\n") + "\r\n"
 	if got := string(files[0].Content); got != want {
 		t.Errorf("ccmsetup/domain-laptops.cmd\n got:\n%s\nwant:\n%s", got, want)
@@ -80,7 +86,6 @@ func TestContosoFile(t *testing.T) {
 // comment, a fixed line of the template, or the command line.
 func TestExampleFiles(t *testing.T) {
 	fixed := map[string]bool{
-		"@echo off": true, "setlocal EnableExtensions DisableDelayedExpansion": true, "exit /b %ERRORLEVEL%": true,
 		"if not defined IBCMC_BULK_TOKEN (": true, "    exit /b 1": true, ")": true,
 	}
 	for _, name := range examples {
@@ -107,14 +112,14 @@ func TestExampleFiles(t *testing.T) {
 				if lines[0]+"\n" != emit.Provenance(emit.Batch, p, o) {
 					t.Errorf("%s: first line %q is not the provenance", f.Path, lines[0])
 				}
-				if lines[len(lines)-1] != "exit /b %ERRORLEVEL%" {
-					t.Errorf("%s: last line %q", f.Path, lines[len(lines)-1])
+				if tail := strings.Join(lines[len(lines)-5:], "\n"); tail != "pushd \"%~dp0\"\n"+lines[len(lines)-4]+"\n"+epilogue {
+					t.Errorf("%s: the file does not end with the command line and its epilogue:\n%s", f.Path, tail)
 				}
-				cmdLine := lines[len(lines)-2]
+				cmdLine := lines[len(lines)-4]
 				if got := strings.ReplaceAll(cmdLine, "%%", "%"); got != prof.CommandLine {
 					t.Errorf("%s: command line\n got: %s\nwant: %s", f.Path, got, prof.CommandLine)
 				}
-				for _, l := range lines[1 : len(lines)-2] {
+				for _, l := range lines[3 : len(lines)-5] {
 					if !strings.HasPrefix(l, "REM ") && l != "REM" && !fixed[l] && !strings.HasPrefix(l, "    echo IBCMC_BULK_TOKEN is not set") {
 						t.Errorf("%s: unexpected line %q", f.Path, l)
 					}
@@ -149,8 +154,9 @@ func TestTokenPopulationChecksVariable(t *testing.T) {
 		"    echo IBCMC_BULK_TOKEN is not set: create a bulk registration token with BulkRegistrationTokenTool.exe /new on the top-level site server and set IBCMC_BULK_TOKEN to it. 1>&2\r\n" +
 		"    exit /b 1\r\n" +
 		")\r\n" +
+		"pushd \"%~dp0\"\r\n" +
 		"ccmsetup.exe /mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 CCMALWAYSINF=1\r\n" +
-		"exit /b %ERRORLEVEL%\r\n"
+		strings.ReplaceAll(epilogue, "\n", "\r\n") + "\r\n"
 	if !strings.HasSuffix(kiosks, want) {
 		t.Errorf("lobby-kiosks.cmd does not end with the token check and line:\n%s", kiosks)
 	}
@@ -191,7 +197,7 @@ func TestHostileValuesAreQuotedOrRefused(t *testing.T) {
 		}
 		text := string(files[0].Content)
 		lines := strings.Split(strings.TrimSuffix(text, "\r\n"), "\r\n")
-		cmdLine := lines[len(lines)-2]
+		cmdLine := lines[len(lines)-4]
 		wantLine := `ccmsetup.exe /source:"\\fs01\R&D (x86)|more<in>out^x" /UsePKICert SMSSITECODE=P01 SMSSIGNCERT=C:\100%%\%%PATH%%\!x!\s.cer CCMCERTSEL="SubjectStr:a & b"`
 		if program == "ccmsetup.msi" {
 			wantLine = `ccmsetup.msi CCMSETUPCMD="/source:""\\fs01\R&D (x86)|more<in>out^x"" /UsePKICert SMSSITECODE=P01 SMSSIGNCERT=C:\100%%\%%PATH%%\!x!\s.cer CCMCERTSEL=""SubjectStr:a & b"""`
@@ -208,11 +214,13 @@ func TestHostileValuesAreQuotedOrRefused(t *testing.T) {
 				t.Errorf("%s: %q outside quotes in %s", program, r, cmdLine)
 			}
 		}
+		template := map[string]bool{"@echo off": true, "setlocal EnableExtensions DisableDelayedExpansion": true, `pushd "%~dp0"`: true,
+			`set "IBCMC_EXIT=%ERRORLEVEL%"`: true, "popd": true, "exit /b %IBCMC_EXIT%": true}
 		for i, l := range lines {
-			if strings.Count(strings.ReplaceAll(l, "%%", ""), "%") != 0 && l != "exit /b %ERRORLEVEL%" {
+			if strings.Count(strings.ReplaceAll(l, "%%", ""), "%") != 0 && !template[l] {
 				t.Errorf("%s: line %d has a %% cmd.exe would expand: %q", program, i+1, l)
 			}
-			if !strings.HasPrefix(l, "REM") && l != "@echo off" && l != "setlocal EnableExtensions DisableDelayedExpansion" && l != cmdLine && l != "exit /b %ERRORLEVEL%" {
+			if !strings.HasPrefix(l, "REM") && !template[l] && l != cmdLine {
 				t.Errorf("%s: line %d is not a comment or a template line: %q", program, i+1, l)
 			}
 			if strings.HasSuffix(l, "^") && (len(l)-len(strings.TrimRight(l, "^")))%2 == 1 {
@@ -245,20 +253,33 @@ func TestNonASCIIValueSwitchesToUTF8(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(string(files[0].Content), "chcp 65001 >nul\r\nccmsetup.exe /source:D:\\Clïent\r\nexit /b %ERRORLEVEL%\r\n") {
+	if !strings.HasSuffix(string(files[0].Content), "chcp 65001 >nul\r\npushd \"%~dp0\"\r\nccmsetup.exe /source:D:\\Clïent\r\n"+strings.ReplaceAll(epilogue, "\n", "\r\n")+"\r\n") {
 		t.Errorf("no code page switch before the line:\n%s", files[0].Content)
 	}
 }
 
+// secretPatterns find a secret's value, not the word: instructions may say "-p \"<password>\"", an output
+// may never hold the password itself.
 var secretPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`BEGIN .*PRIVATE KEY`),
-	regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`), // a JSON web token, as bulk registration tokens are
-	regexp.MustCompile(`(?i)passw(or)?d|\bpwd\s*[=:]`),
-	regexp.MustCompile(`(?i)/regtoken:\s*[^%<\s]`), // a token written in place of the reference
+	regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`),   // a JSON web token, as bulk registration tokens are
+	regexp.MustCompile(`(?i)(passw(or)?d|pwd)\s*[=:]\s*[^\s<]`),     // a password assignment
+	regexp.MustCompile(`(?im)^.*(pfx|pkcs12).*\s-p\s+"?[^"<\s].*$`), // certutil -exportPFX -p <a real password>
+	regexp.MustCompile(`(?i)\bpass:[^\s<]`),                         // openssl -passout pass:<a real password>
+	regexp.MustCompile(`(?i)/regtoken:\s*[^%<\s]`),                  // a token written in place of the reference
 }
 
-// TestSecretPatternsCatch keeps the secret scan honest: each kind of leak it looks for is caught.
+// TestSecretPatternsCatch keeps the secret scan honest: each kind of leak it looks for is caught, and the
+// placeholders instructions use are not.
 func TestSecretPatternsCatch(t *testing.T) {
+	scan := func(s string) bool {
+		for _, re := range secretPatterns {
+			if re.MatchString(s) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, leak := range []string{
 		"-----BEGIN RSA PRIVATE KEY-----",
 		"-----BEGIN ENCRYPTED PRIVATE KEY-----",
@@ -266,13 +287,21 @@ func TestSecretPatternsCatch(t *testing.T) {
 		"/regtoken:abc123",
 		"pfx Password: hunter2",
 		"$pwd = 'x'",
+		`certutil -exportPFX -p "Secr3t" My 01 dp.pfx`,
+		"openssl pkcs12 -export -passout pass:hunter2 -out dp.pfx",
 	} {
-		caught := false
-		for _, re := range secretPatterns {
-			caught = caught || re.MatchString(leak)
-		}
-		if !caught {
+		if !scan(leak) {
 			t.Errorf("the scan misses %q", leak)
+		}
+	}
+	for _, fine := range []string{
+		`certutil -exportPFX -p "<password>" My <serial number> cm-dp-client.pfx`,
+		"export as .pfx with its private key and a password",
+		"ccmsetup.exe /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=P01",
+		"REM   /regtoken:<token from the environment variable IBCMC_BULK_TOKEN>",
+	} {
+		if scan(fine) {
+			t.Errorf("the scan flags %q, which holds no secret", fine)
 		}
 	}
 }
