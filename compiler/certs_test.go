@@ -133,3 +133,45 @@ func TestCertRequestsNoProxyCertificateWhenTunneling(t *testing.T) {
 		t.Errorf("requests = %s", got)
 	}
 }
+
+// TestCertRequestsTolerateUnresolvedNames: unknown systems (IB211 reports them) add no request and break
+// nothing; a connection point shared by two gateways gets one certificate.
+func TestCertRequestsTolerateUnresolvedNames(t *testing.T) {
+	res := testdesign.CompileOne(t, `
+site: {code: "UNR", server: "cm01.corp.example.com", forest: "corp.example.com"}
+forests: "corp.example.com": {}
+zones: intranet: {kind: "intranet", cidrs: ["10.0.0.0/16"]}
+pki: {authorities: "Root": {subject: "CN=Root"}, issuer: "Root"}
+systems: {
+	mp01: {fqdn: intranet: "mp01.corp.example.com", forest: "corp.example.com", roles: managementPoint: {}}
+	cp01: {fqdn: intranet: "cp01.corp.example.com", forest: "corp.example.com", roles: cmgConnectionPoint: {}}
+}
+publishing: edge: {mode: "sslBridging", zone: "intranet", systems: ["ghost"]}
+cmg: {
+	a: {serviceName: "a.example.com", connectionPoints: ["cp01", "nowhere"], managementPoint: "mp01", certificate: authority: "Root"}
+	b: {serviceName: "b.example.com", connectionPoints: ["cp01"], managementPoint: "mp01", certificate: authority: "Elsewhere"}
+}
+clients: pcs: {join: "domain", forest: "corp.example.com", via: "cmg", cmg: "a", install: mp: "mp01"}
+`)
+	if res.Plan == nil {
+		t.Fatalf("no plan: %v", res.Diagnostics)
+	}
+	if len(testdesign.Find(res.Diagnostics, "IB211")) == 0 {
+		t.Errorf("IB211 not reported: %v", testdesign.Codes(res.Diagnostics))
+	}
+	var got []string
+	for _, r := range res.Plan.CertRequests {
+		got = append(got, fmt.Sprintf("%s by=%s template=%q", r.ID, r.Authority, r.Template))
+	}
+	want := []string{
+		`a-cmg-server by=Root template="ConfigMgr Web Server Certificate"`,
+		// An unknown authority keeps the template so the request stays complete.
+		`b-cmg-server by=Elsewhere template="ConfigMgr Web Server Certificate"`,
+		`cp01-cmgcp-client by=Root template="ConfigMgr Client Certificate"`,
+		`mp01-client by=Root template="ConfigMgr Client Certificate"`,
+		`mp01-webserver by=Root template="ConfigMgr Web Server Certificate"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
