@@ -36,7 +36,7 @@ type installBuilder struct {
 	p    *plan.Plan
 	c    *plan.Population
 	prof *plan.InstallProfile
-	cmg  cmgState // the gateway target, decided with the parameters and reused by CCMHOSTNAME
+	cmg  cmgState // the gateway target, decided once for /mp: and CCMHOSTNAME
 }
 
 func installProfile(p *plan.Plan, c *plan.Population) *plan.InstallProfile {
@@ -83,38 +83,46 @@ func (b *installBuilder) refuse(path, reason string) {
 
 func (b *installBuilder) note(s string) { b.prof.Notes = append(b.prof.Notes, s) }
 
-// cmgTarget is the CMG host form "<serviceName>/CCM_Proxy_MutualAuth/<roleID>" the population's clients
-// use, with the paths it came from; ok is false when the gateway or the role ID is missing (IB211, IB606).
-func (b *installBuilder) cmgTarget() (host, origin, roleIDPath string, ok bool) {
+// cmgState is the gateway target of a via-cmg population: the host form
+// "<serviceName>/CCM_Proxy_MutualAuth/<roleID>" and the design paths it came from.
+type cmgState struct {
+	host, origin, roleIDPath string
+	ok                       bool // false when the gateway or its management point's role ID is missing (IB211, IB606)
+}
+
+func (b *installBuilder) cmgTarget() cmgState {
 	g := b.p.DefaultCMG(b.c)
 	if g == nil {
 		b.note("No cloud management gateway resolves for this population, so /mp: and CCMHOSTNAME are left out.")
-		return "", "", "", false
+		return cmgState{}
 	}
 	s := b.p.System(g.ManagementPoint)
 	if s == nil || s.Roles.ManagementPoint == nil || s.Roles.ManagementPoint.RoleID == 0 {
 		b.note(fmt.Sprintf("The management point of gateway %s has no roleID, so /mp: and CCMHOSTNAME are left out.", g.Name))
-		return "", "", "", false
+		return cmgState{}
 	}
 	mp := s.Roles.ManagementPoint
-	// The role ID is an int64 that can exceed 2^53: format the integer, never a float.
-	host = g.ServiceName + "/CCM_Proxy_MutualAuth/" + strconv.FormatInt(mp.RoleID, 10)
-	return host, plan.Join(g.Path, "serviceName"), plan.Join(mp.Path, "roleID"), true
+	return cmgState{
+		// The role ID is an int64 that can exceed 2^53: format the integer, never a float.
+		host:       g.ServiceName + "/CCM_Proxy_MutualAuth/" + strconv.FormatInt(mp.RoleID, 10),
+		origin:     plan.Join(g.Path, "serviceName"),
+		roleIDPath: plan.Join(mp.Path, "roleID"),
+		ok:         true,
+	}
 }
 
 func (b *installBuilder) params() {
 	c, site := b.c, b.p.Site
-	cmgHost, cmgOrigin, roleIDPath, cmgOK := "", "", "", false
 	if c.Via == "cmg" {
-		cmgHost, cmgOrigin, roleIDPath, cmgOK = b.cmgTarget()
+		b.cmg = b.cmgTarget()
 	}
 	if c.Via == "cmg" && c.Install.DownloadMP != "" {
 		b.note("install.downloadMP is not used: via a cloud management gateway, /mp: is the gateway's URL.")
 	}
 	switch {
-	case c.Via == "cmg" && cmgOK:
+	case c.Via == "cmg" && b.cmg.ok:
 		b.param(plan.Param{
-			Name: "/mp", Value: "https://" + cmgHost, Origin: cmgOrigin, Also: []string{roleIDPath},
+			Name: "/mp", Value: "https://" + b.cmg.host, Origin: b.cmg.origin, Also: []string{b.cmg.roleIDPath},
 			Why: "Download the client through the cloud management gateway: its service name and the role ID of the CMG-enabled management point.",
 		})
 	case c.Via != "cmg" && c.Install.DownloadMP != "":
@@ -154,12 +162,6 @@ func (b *installBuilder) params() {
 			Why: "Register with a bulk registration token read from the environment variable " + BulkTokenEnv + "; the token is never written to a file.",
 		})
 	}
-	b.cmg = cmgState{host: cmgHost, origin: cmgOrigin, roleIDPath: roleIDPath, ok: cmgOK}
-}
-
-type cmgState struct {
-	host, origin, roleIDPath string
-	ok                       bool
 }
 
 func (b *installBuilder) properties() {
