@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
@@ -47,6 +48,11 @@ func certificates(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 		}
 	}
 	table(b, []string{"Request", "For", "Subject", "SANs", "EKU", "Template", "Key", "Exportable", "Install on"}, rows)
+	if slices.ContainsFunc(p.CertRequests, func(r *plan.CertRequest) bool { return r.Template != "" }) {
+		b.WriteString("\nThe requests carry the subject and the alternative names, so each template must allow them to be " +
+			"supplied in the request (Subject Name tab: Supply in the request); `CertificateTemplate` takes the " +
+			"template's name, which can differ from its display name.\n")
+	}
 	var legend []string
 	for _, prov := range []string{plan.ProviderKSP, plan.ProviderCSP} {
 		if providers[prov] {
