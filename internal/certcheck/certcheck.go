@@ -117,7 +117,7 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 			problems, warnings, mismatches := evaluate(p, r, c.X509, cas, now)
 			// Lower is closer: satisfying, then meant for this purpose, then fewer problems, then not taken by
 			// another request, then naming exactly the requested names.
-			rank := 1000*min(len(problems), 1) + 100*mismatches + 10*len(problems)
+			rank := 1_000_000*min(len(problems), 1) + 10_000*mismatches + 10*len(problems)
 			if used[c] {
 				rank += 2
 			}
