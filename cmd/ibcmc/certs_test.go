@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,4 +166,77 @@ func TestCertsCheckRefusesADesignWithErrors(t *testing.T) {
 	if code != 1 || out != "" || !strings.Contains(errb, "IB303") || !strings.Contains(errb, "the design has errors; fix them first") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errb)
 	}
+}
+
+// TestCertsCheckAcceptsWhatTheRequestsAskFor closes the loop: build the fabrikam design, make a CSR from
+// every emitted .cnf with openssl, have a CA named as the design names it issue exactly what each CSR asks
+// for (names and extended key usage copied from the CSR), and certs check finds every certificate ok.
+func TestCertsCheckAcceptsWhatTheRequestsAskFor(t *testing.T) {
+	openssl := requireOpenSSL(t)
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, errb := run(t, "build", "examples/fabrikam-perimeter/site.cue", "-o", out); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, errb)
+	}
+	cnfs, err := filepath.Glob(filepath.Join(out, "certs", "*.cnf"))
+	if err != nil || len(cnfs) != 8 {
+		t.Fatalf("%d .cnf files (%v)", len(cnfs), err)
+	}
+	root := labca.NewRoot(t, "CN=Fabrikam Root CA, O=Fabrikam, C=US")
+	issuing := root.NewCA(t, "CN=Fabrikam Issuing CA 01, O=Fabrikam, C=US", []string{"http://pki.fabrikam.com/crl/root.crl"})
+	dir := t.TempDir()
+	key := filepath.Join(dir, "shared.key")
+	if b, err := exec.Command(openssl, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key).CombinedOutput(); err != nil {
+		t.Fatalf("genpkey: %v\n%s", err, b)
+	}
+	args := []string{"certs", "check", "examples/fabrikam-perimeter/site.cue"}
+	for _, cnf := range cnfs {
+		csrPath := filepath.Join(dir, strings.TrimSuffix(filepath.Base(cnf), ".cnf")+".csr")
+		if b, err := exec.Command(openssl, "req", "-new", "-config", cnf, "-key", key, "-out", csrPath).CombinedOutput(); err != nil {
+			t.Fatalf("openssl req %s: %v\n%s", cnf, err, b)
+		}
+		data, err := os.ReadFile(csrPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, _ := pem.Decode(data)
+		if block == nil {
+			t.Fatalf("%s: no PEM", csrPath)
+		}
+		csr, err := x509.ParseCertificateRequest(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert := issuing.IssueFor(t, csr, []string{"http://pki.fabrikam.com/crl/issuing.crl"})
+		certPath := strings.TrimSuffix(csrPath, ".csr") + ".pem"
+		if err := os.WriteFile(certPath, labca.PEM(cert), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--cert", certPath)
+	}
+	chain := filepath.Join(dir, "chain.pem")
+	if err := os.WriteFile(chain, labca.PEM(issuing.Cert, root.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errb := run(t, append(args, "--cert", chain)...)
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if code != 0 || len(lines) != 8 {
+		t.Fatalf("exit %d, %d lines:\n%s%s", code, len(lines), stdout, errb)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "ok  ") {
+			t.Errorf("not ok: %s", l)
+		}
+	}
+}
+
+func requireOpenSSL(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("openssl")
+	if err != nil {
+		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("openssl is required (IBCMC_REQUIRE_TOOLS=1) but not found: %v", err)
+		}
+		t.Skip("openssl not installed")
+	}
+	return path
 }

@@ -188,3 +188,44 @@ func parse(t testing.TB, der []byte) *x509.Certificate {
 	}
 	return c
 }
+
+// IssueFor signs what a certificate request asks for: its subject, public key, DNS names and extended key
+// usages (read from the request's extension), with the given CRL distribution points.
+func (ca *CA) IssueFor(t testing.TB, csr *x509.CertificateRequest, cdp []string) *x509.Certificate {
+	t.Helper()
+	if err := csr.CheckSignature(); err != nil {
+		t.Fatalf("labca: request signature: %v", err)
+	}
+	var ekus []x509.ExtKeyUsage
+	for _, ext := range csr.Extensions {
+		if !ext.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 37}) {
+			continue
+		}
+		var oids []asn1.ObjectIdentifier
+		if _, err := asn1.Unmarshal(ext.Value, &oids); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range oids {
+			switch {
+			case o.Equal(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}):
+				ekus = append(ekus, x509.ExtKeyUsageServerAuth)
+			case o.Equal(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}):
+				ekus = append(ekus, x509.ExtKeyUsageClientAuth)
+			default:
+				t.Fatalf("labca: unexpected EKU %s", o)
+			}
+		}
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: nextSerial(), RawSubject: csr.RawSubject, DNSNames: csr.DNSNames,
+		NotBefore: now.Add(-24 * time.Hour), NotAfter: now.Add(365 * 24 * time.Hour), ExtKeyUsage: ekus,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, BasicConstraintsValid: true,
+		CRLDistributionPoints: cdp,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, csr.PublicKey, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parse(t, der)
+}
