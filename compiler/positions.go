@@ -28,6 +28,9 @@ func collectPositions(in *userInput, cwd string) positions {
 		}
 	}
 	for _, e := range in.exprs {
+		if _, ok := m[fileKey]; !ok && e.Pos().IsValid() {
+			m[fileKey] = diag.Pos{File: displayPath(e.Pos().Filename(), cwd), Line: 1, Column: 1}
+		}
 		m.walk(e, "", cwd)
 	}
 	return m
