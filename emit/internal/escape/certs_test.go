@@ -115,7 +115,7 @@ func TestOpenSSLQuotesOnlyWhenNeeded(t *testing.T) {
 // TestOpenSSLRoundTrip runs openssl req on a config holding each hostileCertValues value as the CN and checks the
 // CSR's subject is exactly the value: nothing expanded, cut, or added.
 func TestOpenSSLRoundTrip(t *testing.T) {
-	openssl := requireTool(t, "openssl")
+	openssl := needOpenSSL(t)
 	dir := t.TempDir()
 	var b strings.Builder
 	b.WriteString("[ req ]\nprompt = no\nutf8 = yes\nstring_mask = utf8only\ndistinguished_name = dn\n[ dn ]\n")
@@ -156,16 +156,16 @@ func TestOpenSSLRoundTrip(t *testing.T) {
 	}
 }
 
-// requireTool finds an external program; without it the test is skipped, or fails when
+// needOpenSSL finds openssl; without it the test is skipped, or fails when
 // IBCMC_REQUIRE_TOOLS=1 (CI).
-func requireTool(t *testing.T, name string) string {
+func needOpenSSL(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
+	path, err := exec.LookPath("openssl")
 	if err != nil {
 		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is required (IBCMC_REQUIRE_TOOLS=1) but not found: %v", name, err)
+			t.Fatalf("openssl is required (IBCMC_REQUIRE_TOOLS=1) but not found: %v", err)
 		}
-		t.Skipf("%s not installed", name)
+		t.Skip("openssl not installed")
 	}
 	return path
 }
