@@ -15,7 +15,7 @@ type certsCmd struct {
 
 type certsCheckCmd struct {
 	inputArgs
-	Certs []string `name:"cert" required:"" sep:"none" placeholder:"FILE" help:"A certificate file, PEM or DER (a chain is fine); repeat for each file."`
+	Certs []string `name:"cert" required:"" sep:"none" placeholder:"FILE" help:"A certificate file: PEM, DER or PKCS #7 (.p7b); chains are fine. Repeat for each file."`
 }
 
 // now is the clock of certs check; tests move it.

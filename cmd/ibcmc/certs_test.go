@@ -146,7 +146,7 @@ func TestCertsCheckUsageErrors(t *testing.T) {
 	}{
 		{[]string{"certs", "check", "examples/fabrikam-perimeter/site.cue"}, "missing flags: --cert=FILE"},
 		{[]string{"certs", "check", "examples/fabrikam-perimeter/site.cue", "--cert", filepath.Join(dir, "absent.pem")}, "no such file or directory"},
-		{[]string{"certs", "check", "examples/fabrikam-perimeter/site.cue", "--cert", garbage}, garbage + ": neither PEM nor DER certificates"},
+		{[]string{"certs", "check", "examples/fabrikam-perimeter/site.cue", "--cert", garbage}, garbage + ": neither PEM, DER nor PKCS #7 certificates"},
 	} {
 		code, _, errb := run(t, tc.args...)
 		if code != 2 || !strings.Contains(errb, tc.want) {

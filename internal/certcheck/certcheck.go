@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 	"slices"
@@ -26,10 +27,11 @@ type Cert struct {
 	X509   *x509.Certificate
 }
 
-// Parse reads the certificates of one file: PEM (any number of CERTIFICATE blocks; other blocks such as
-// private keys are skipped unread) or DER (one certificate or a concatenated chain).
+// Parse reads the certificates of one file: PEM (CERTIFICATE blocks, and PKCS7 blocks holding a chain;
+// other blocks such as private keys are skipped unread), DER (one certificate or a concatenated chain), or a
+// DER PKCS #7 bundle (.p7b, as Windows CAs hand out chains).
 func Parse(name string, data []byte) ([]*Cert, error) {
-	var ders [][]byte
+	var certs []*x509.Certificate
 	if bytes.Contains(data, []byte("-----BEGIN ")) {
 		rest := data
 		for {
@@ -38,28 +40,32 @@ func Parse(name string, data []byte) ([]*Cert, error) {
 			if block == nil {
 				break
 			}
-			if block.Type == "CERTIFICATE" {
-				ders = append(ders, block.Bytes)
+			switch block.Type {
+			case "CERTIFICATE":
+				c, err := x509.ParseCertificate(block.Bytes)
+				if err != nil {
+					return nil, fmt.Errorf("%s: certificate %d: %w", name, len(certs)+1, err)
+				}
+				certs = append(certs, c)
+			case "PKCS7":
+				bundle, err := pkcs7Certificates(block.Bytes)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", name, err)
+				}
+				certs = append(certs, bundle...)
 			}
 		}
-		if len(ders) == 0 {
-			return nil, fmt.Errorf("%s: no CERTIFICATE block in the PEM file", name)
+		if len(certs) == 0 {
+			return nil, fmt.Errorf("%s: no CERTIFICATE or PKCS7 block in the PEM file", name)
 		}
-	}
-	var certs []*x509.Certificate
-	if ders == nil {
+	} else if bundle, err := pkcs7Certificates(data); err == nil {
+		certs = bundle
+	} else {
 		parsed, err := x509.ParseCertificates(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: neither PEM nor DER certificates: %w", name, err)
+			return nil, fmt.Errorf("%s: neither PEM, DER nor PKCS #7 certificates: %w", name, err)
 		}
 		certs = parsed
-	}
-	for i, der := range ders {
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, fmt.Errorf("%s: certificate %d: %w", name, i+1, err)
-		}
-		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
 		return nil, fmt.Errorf("%s: no certificate", name)
@@ -73,6 +79,39 @@ func Parse(name string, data []byte) ([]*Cert, error) {
 		out[i] = &Cert{Source: src, X509: c}
 	}
 	return out, nil
+}
+
+var oidSignedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+
+// pkcs7Certificates reads the certificates of a PKCS #7 SignedData bundle (RFC 5652 §5.1), the
+// "certificates-only" .p7b that CAs and certutil write.
+func pkcs7Certificates(der []byte) ([]*x509.Certificate, error) {
+	var ci struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,tag:0"`
+	}
+	if rest, err := asn1.Unmarshal(der, &ci); err != nil || len(rest) > 0 || !ci.ContentType.Equal(oidSignedData) {
+		return nil, fmt.Errorf("not a PKCS #7 SignedData bundle")
+	}
+	var sd struct {
+		Version          int
+		DigestAlgorithms asn1.RawValue
+		EncapContentInfo asn1.RawValue
+		Certificates     asn1.RawValue `asn1:"optional,tag:0"`
+		CRLs             asn1.RawValue `asn1:"optional,tag:1"`
+		SignerInfos      asn1.RawValue
+	}
+	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+		return nil, fmt.Errorf("PKCS #7 bundle: %w", err)
+	}
+	if len(sd.Certificates.Bytes) == 0 {
+		return nil, fmt.Errorf("PKCS #7 bundle holds no certificate")
+	}
+	certs, err := x509.ParseCertificates(sd.Certificates.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("PKCS #7 bundle: %w", err)
+	}
+	return certs, nil
 }
 
 // Status of a needed certificate.

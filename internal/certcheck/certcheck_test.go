@@ -4,6 +4,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -296,6 +299,42 @@ func TestParseReadsPEMChainsAndDER(t *testing.T) {
 	} {
 		if _, err := Parse(name, data); err == nil || !strings.HasPrefix(err.Error(), name+": ") {
 			t.Errorf("%s: err %v", name, err)
+		}
+	}
+}
+
+// TestParseReadsPKCS7 reads the .p7b chains Windows CAs hand out, as openssl writes them in DER and PEM.
+func TestParseReadsPKCS7(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("openssl is required (IBCMC_REQUIRE_TOOLS=1) but not found: %v", err)
+		}
+		t.Skip("openssl not installed")
+	}
+	p := fabrikam(t)
+	l := newLab(t, p)
+	leaf := l.certs["cmibcm01-webserver"].X509
+	dir := t.TempDir()
+	chain := filepath.Join(dir, "chain.pem")
+	if err := os.WriteFile(chain, labca.PEM(leaf, l.issuing.Cert, l.root.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, form := range []string{"DER", "PEM"} {
+		p7b := filepath.Join(dir, "chain-"+form+".p7b")
+		if out, err := exec.Command(openssl, "crl2pkcs7", "-nocrl", "-certfile", chain, "-outform", form, "-out", p7b).CombinedOutput(); err != nil {
+			t.Fatalf("crl2pkcs7: %v\n%s", err, out)
+		}
+		data, err := os.ReadFile(p7b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Parse("chain.p7b", data)
+		if err != nil || len(got) != 3 {
+			t.Fatalf("%s: %d certificates, %v", form, len(got), err)
+		}
+		if !got[0].X509.Equal(leaf) || !got[1].X509.Equal(l.issuing.Cert) || !got[2].X509.Equal(l.root.Cert) || got[0].Source != "chain.p7b#1" {
+			t.Errorf("%s: wrong certificates or order: %s, %s, %s", form, got[0].X509.Subject, got[1].X509.Subject, got[2].X509.Subject)
 		}
 	}
 }
