@@ -63,7 +63,9 @@ func Parse(name string, data []byte) ([]*Cert, error) {
 	} else {
 		parsed, err := x509.ParseCertificates(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: neither PEM, DER nor PKCS #7 certificates: %w", name, err)
+			// A .pfx also holds the private key, which certs check never needs to see.
+			return nil, fmt.Errorf("%s: neither PEM, DER nor PKCS #7 certificates (%v); for a .pfx, give the "+
+				"certificate alone: openssl pkcs12 -in FILE.pfx -nokeys -out FILE.pem", name, err)
 		}
 		certs = parsed
 	}
