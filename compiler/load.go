@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -234,7 +235,7 @@ func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 	seen := map[string]bool{}
 	disjunctions := map[string]int{} // path → index of its "empty disjunction" summary
 	for _, e := range cueerrors.Errors(err) {
-		p := plan.Path(e.Path()...)
+		p := plan.Path(unquoteSelectors(e.Path())...)
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
 		pos := userPos(e, cwd)
@@ -306,6 +307,20 @@ func mergeDisjunctions(l diag.List, disj map[string]int) diag.List {
 				out[i].Pos = valuePos[d.Path]
 			}
 		}
+	}
+	return out
+}
+
+// unquoteSelectors turns CUE's path elements (quoted when they are not identifiers) back into names.
+func unquoteSelectors(elems []string) []string {
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		if strings.HasPrefix(e, `"`) {
+			if u, err := strconv.Unquote(e); err == nil {
+				e = u
+			}
+		}
+		out[i] = e
 	}
 	return out
 }
