@@ -77,7 +77,7 @@ clients: {
 	macs: {platform: "macos", join: "workgroup", management: "intranetOnly", features: []}
 	pcs: {
 		join: "domain", forest: "contoso.com", management: "intranetOnly", features: []
-		install: certificate: {select: "SubjectStr:a | b `+"`x`"+` <b>\n| evil | row |", firstCert: false}
+		install: certificate: {select: "SubjectStr:a | b `+"`x`"+` <b> | evil | row |", firstCert: false}
 	}
 }
 `)
@@ -90,7 +90,7 @@ clients: {
 	}
 	got := section(t, string(files[0].Content), "Client installation")
 	wantRows := "| macs | manual from intranet | pki via ibcm | none: ccmsetup installs Windows clients, and this population's platform is macos |\n" +
-		"| pcs | manual from intranet | pki via ibcm | `ccmsetup.exe /UsePKICert SMSSITECODE=P01` |\n"
+		"| pcs | manual from intranet | pki via ibcm | ``ccmsetup.exe /UsePKICert SMSSITECODE=P01 CCMCERTSEL=\"SubjectStr:a \\| b `x` <b> \\| evil \\| row \\|\"`` |\n"
 	if !strings.Contains(got, wantRows) {
 		t.Errorf("rows\n got:\n%s\nwant:\n%s", got, wantRows)
 	}
