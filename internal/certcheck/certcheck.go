@@ -152,7 +152,7 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 		res := Result{Request: r, Status: Missing}
 		best := -1
 		for _, c := range leaves {
-			if !namesAny(c.X509, r) {
+			if namesRequired(r) && !namesAny(c.X509, r) {
 				continue
 			}
 			problems, warnings, mismatches := evaluate(p, r, c.X509, cas, now)
@@ -164,6 +164,9 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 			}
 			if !sameNames(certNames(c.X509), r.DNSNames) {
 				rank++
+			}
+			if !namesAny(c.X509, r) {
+				rank += 4 // a certificate naming the machine is likelier meant for it
 			}
 			if best >= 0 && rank >= best {
 				continue
@@ -179,11 +182,19 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 			used[res.Cert] = true
 		} else {
 			res.Problems = []string{"no supplied certificate names " + strings.Join(r.DNSNames, " or ")}
+			if !namesRequired(r) {
+				res.Problems = []string{"no supplied client authentication certificate (any of the design's CA will do; one per distribution point is best)"}
+			}
 		}
 		out = append(out, res)
 	}
 	return out
 }
+
+// namesRequired reports whether a certificate must name the request's hosts. A distribution point's client
+// certificate has no subject requirement, and one certificate may serve several distribution points
+// (Microsoft's PKI certificate requirements).
+func namesRequired(r *plan.CertRequest) bool { return r.Purpose != plan.PurposeDPClient }
 
 // certNames are the DNS names a TLS client matches: the SAN's DNS names, or the CN when there is no SAN.
 func certNames(c *x509.Certificate) []string {
@@ -283,7 +294,7 @@ func evaluate(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cer
 			lacking = append(lacking, want)
 		}
 	}
-	if len(lacking) > 0 {
+	if len(lacking) > 0 && namesRequired(r) {
 		mismatches++
 		add("does not name %s (it names %s)", strings.Join(lacking, ", "), strings.Join(names, ", "))
 	}

@@ -184,12 +184,34 @@ func TestRequestRules(t *testing.T) {
 		t.Errorf("DP certificate above the maximum: %s %q", r.Status, r.Problems)
 	}
 
-	// Nothing names the intranet MP at all: its three certificates are missing.
+	// Nothing names the intranet MP at all: its web server and client certificates are missing. A DP
+	// certificate has no name requirement and may serve several DPs: the other DP's certificate does.
 	got = byID(Check(p, l.set(map[string]*x509.Certificate{"cmmp01-dp-client": nil, "cmmp01-client": nil, "cmmp01-webserver": nil}), time.Now()))
-	for _, id := range []string{"cmmp01-client", "cmmp01-dp-client", "cmmp01-webserver"} {
+	for _, id := range []string{"cmmp01-client", "cmmp01-webserver"} {
 		if r := got[id]; r.Status != Missing || strings.Join(r.Problems, "|") != "no supplied certificate names cmmp01.corp.fabrikam.com" {
 			t.Errorf("%s: %s %q", id, r.Status, r.Problems)
 		}
+	}
+	if r := got["cmmp01-dp-client"]; r.Status != OK || r.Cert.Source != "cmibcm01-dp-client.pem" {
+		t.Errorf("cmmp01-dp-client: %s %v %q", r.Status, r.Cert, r.Problems)
+	}
+
+	// One DP certificate named for no host serves both DPs; the MP client certificates are still their own.
+	shared := leafFor(&dpReq)
+	shared.CommonName, shared.DNSNames = "ConfigMgr DP", nil
+	sharedCert := l.issuing.Issue(t, shared)
+	got = byID(Check(p, l.set(map[string]*x509.Certificate{"cmmp01-dp-client": sharedCert, "cmibcm01-dp-client": nil}), time.Now()))
+	for _, id := range []string{"cmmp01-dp-client", "cmibcm01-dp-client"} {
+		if r := got[id]; r.Status != OK {
+			t.Errorf("%s: %s %q", id, r.Status, r.Problems)
+		}
+	}
+	if r := got["cmmp01-client"]; r.Cert.Source != "cmmp01-client.pem" {
+		t.Errorf("cmmp01-client satisfied by %s", r.Cert.Source)
+	}
+	if r := byID(Check(p, l.chain, time.Now()))["cmmp01-dp-client"]; r.Status != Missing ||
+		r.Problems[0] != "no supplied client authentication certificate (any of the design's CA will do; one per distribution point is best)" {
+		t.Errorf("no leaf at all: %s %q", r.Status, r.Problems)
 	}
 
 	// Expiring in ten days: still ok, with a warning.
