@@ -146,29 +146,23 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 			leaves = append(leaves, c)
 		}
 	}
-	used := map[*Cert]bool{}
+	usedFor := map[*Cert]map[string]bool{} // purposes a certificate already serves
 	var out []Result
 	for _, r := range p.CertRequests {
 		res := Result{Request: r, Status: Missing}
-		best := -1
+		var best []int
 		for _, c := range leaves {
 			if namesRequired(r) && !namesAny(c.X509, r) {
 				continue
 			}
 			problems, warnings, mismatches := evaluate(p, r, c.X509, cas, now)
-			// Lower is closer: satisfying, then meant for this purpose, then fewer problems, then not taken by
-			// another request, then naming exactly the requested names.
-			rank := 1_000_000*min(len(problems), 1) + 10_000*mismatches + 10*len(problems)
-			if used[c] {
-				rank += 2
-			}
-			if !sameNames(certNames(c.X509), r.DNSNames) {
-				rank++
-			}
-			if !namesAny(c.X509, r) {
-				rank += 4 // a certificate naming the machine is likelier meant for it
-			}
-			if best >= 0 && rank >= best {
+			// Compared in order, lower is closer: satisfying; meant for this purpose (names, extended key
+			// usage); fewer problems; naming the machine; not serving another purpose already; serving this
+			// purpose already (one DP certificate for several DPs); naming exactly the requested names.
+			rank := []int{min(len(problems), 1), mismatches, len(problems), flag(!namesAny(c.X509, r)),
+				flag(servesOther(usedFor[c], r.Purpose)),
+				flag(!usedFor[c][r.Purpose]), flag(!sameNames(certNames(c.X509), r.DNSNames))}
+			if best != nil && slices.Compare(rank, best) >= 0 {
 				continue
 			}
 			best = rank
@@ -179,7 +173,10 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 			}
 		}
 		if res.Cert != nil {
-			used[res.Cert] = true
+			if usedFor[res.Cert] == nil {
+				usedFor[res.Cert] = map[string]bool{}
+			}
+			usedFor[res.Cert][r.Purpose] = true
 		} else {
 			res.Problems = []string{"no supplied certificate names " + strings.Join(r.DNSNames, " or ")}
 			if !namesRequired(r) {
@@ -189,6 +186,23 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 		out = append(out, res)
 	}
 	return out
+}
+
+// servesOther reports whether a certificate already serves a purpose other than this one.
+func servesOther(purposes map[string]bool, purpose string) bool {
+	for p := range purposes {
+		if p != purpose {
+			return true
+		}
+	}
+	return false
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // namesRequired reports whether a certificate must name the request's hosts. A distribution point's client
