@@ -23,7 +23,8 @@ var now = time.Now
 
 func (c *certsCheckCmd) Help() string {
 	return `For each certificate the design needs (the requests under certs/), reports whether one supplied
-certificate satisfies it: its names cover every FQDN, it has the extended key usage, an RSA key long enough
+certificate satisfies it: its names cover every FQDN (a distribution point's certificate needs none, and
+one may serve several), it has the extended key usage, an RSA key long enough
 (and, for distribution points and management points, at most 2048 bits), no SHA-1 signature, a validity
 window around today (a warning under 30 days), an issuer among the design's authorities, and an HTTP CRL
 distribution point when internet clients check revocation. Supply the CA certificates too, and the
