@@ -248,9 +248,10 @@ func TestInstallRefusesUnsafeValues(t *testing.T) {
 		name, extra, wantLine, wantPath string
 	}{
 		{
-			name: "newline in source",
+			// Line breaks never get this far: the schema refuses them in every free-text field (#Text).
+			name: "quote in source",
 			extra: `clients: k: {join: "workgroup", management: "internetOnly", features: []
-	install: {method: "media", from: "internet", source: "D:\\Client\r\ndel /q C:\\*", certificate: {firstCert: false, issuers: false}}}`,
+	install: {method: "media", from: "internet", source: "D:\\Client\" & del /q C:\\*", certificate: {firstCert: false, issuers: false}}}`,
 			wantLine: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net CCMALWAYSINF=1`,
 			wantPath: "clients.k.install.source",
 		},
