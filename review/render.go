@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/ibcmc/ibcmc/internal/escape"
 )
 
 // groups answer the three review questions; each lists the entity kinds it covers.
@@ -148,27 +150,3 @@ func orNone(s string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// escape is bound to the shared per-format quoting once it moves out of emit/internal.
-var escape = struct {
-	Markdown, MarkdownCode func(string) string
-}{mdText, mdCode}
-
-var mdReplacer = strings.NewReplacer(
-	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`,
-	"#", `\#`, "&", "&amp;",
-)
-
-func mdText(s string) string { return mdReplacer.Replace(oneLine(s)) }
-
-func mdCode(s string) string {
-	s = strings.ReplaceAll(oneLine(s), "|", `\|`)
-	fence := "`"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		return fence + " " + s + " " + fence
-	}
-	return fence + s + fence
-}

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
-	"github.com/ibcmc/ibcmc/emit/internal/escape"
+	"github.com/ibcmc/ibcmc/internal/escape"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
