@@ -20,9 +20,12 @@ func Nginx(s string) (string, error) {
 			return "", fmt.Errorf("value %q holds '$', which nginx would read as a variable", s)
 		}
 	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`, nil
+	return `"` + nginxQuote.Replace(s) + `"`, nil
 }
 
 func isControl(r rune) bool {
 	return r < 0x20 || r == 0x7f || r == '\u0085' || r == '\u2028' || r == '\u2029'
 }
+
+// nginxQuote is built once: a strings.Replacer is costly to construct and safe for concurrent use.
+var nginxQuote = strings.NewReplacer(`\`, `\\`, `"`, `\"`)

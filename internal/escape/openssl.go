@@ -25,7 +25,7 @@ func OpenSSL(s string) (string, error) {
 	if plain && !strings.HasPrefix(s, " ") && !strings.HasSuffix(s, " ") {
 		return s, nil
 	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`, nil
+	return `"` + opensslQuote.Replace(s) + `"`, nil
 }
 
 // OpenSSLDNSName checks a DNS name for a subjectAltName section entry (DNS.n = name).
@@ -39,3 +39,6 @@ func OpenSSLDNSName(s string) (string, error) {
 func opensslPlain(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" .-_*@:/+,=", r)
 }
+
+// opensslQuote is built once: a strings.Replacer is costly to construct and safe for concurrent use.
+var opensslQuote = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
