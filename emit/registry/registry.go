@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/emit/ccmsetup"
@@ -30,21 +31,39 @@ var Emitters = []emit.Emitter{
 // EmitAll runs every emitter and returns the files sorted by path. Two emitters writing one path, or a path
 // that could leave the output directory, is an internal error.
 func EmitAll(p *plan.Plan, o emit.Options) ([]emit.File, error) {
+	// Emitters are pure functions of an immutable plan, so they run concurrently; their results are
+	// merged in registry order and sorted, so the output does not depend on scheduling.
+	results := make([][]emit.File, len(Emitters))
+	errs := make([]error, len(Emitters))
+	var wg sync.WaitGroup
+	for i, e := range Emitters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			results[i], errs[i] = e.Emit(p, o)
+		}()
+	}
+	wg.Wait()
 	var files []emit.File
 	owner := map[string]string{}
-	for _, e := range Emitters {
-		out, err := e.Emit(p, o)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", e.Name, err)
+	for i, e := range Emitters {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("%s: %w", e.Name, errs[i])
 		}
-		for _, f := range out {
+		for _, f := range results[i] {
 			if err := emit.CheckPath(f.Path); err != nil {
 				return nil, fmt.Errorf("%s: %w", e.Name, err)
 			}
-			if prev, dup := owner[strings.ToLower(f.Path)]; dup {
+			key := strings.ToLower(f.Path) // Windows file systems do not tell report.md from Report.md
+			if prev, dup := owner[key]; dup {
 				return nil, fmt.Errorf("%s and %s both write %s", prev, e.Name, f.Path)
 			}
-			owner[strings.ToLower(f.Path)] = e.Name
+			owner[key] = e.Name
 			files = append(files, f)
 		}
 	}

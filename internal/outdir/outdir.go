@@ -12,8 +12,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ibcmc/ibcmc/emit"
 )
@@ -112,15 +115,8 @@ func Write(dir string, files []emit.File, force bool) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	for i, f := range files {
-		mode := os.FileMode(0o644)
-		if f.Private {
-			mode = 0o600
-		}
-		if err := writeFile(filepath.Join(tmp, filepath.FromSlash(f.Path)), f.Content, mode); err != nil {
-			return err
-		}
-		afterWrite(i + 1)
+	if err := writeAll(tmp, files); err != nil {
+		return err
 	}
 	for _, rel := range foreign {
 		// Hard links carry the user's files over without copying; a copy is the fallback across devices.
@@ -160,6 +156,57 @@ func Write(dir string, files []emit.File, force bool) error {
 	}
 	ok = true
 	return nil
+}
+
+// writeAll writes the files into the new tree. Directories are made once up front; the files are then
+// written by a few workers, since a large design writes tens of thousands of small files and each create
+// is a system call that waits on the file system.
+func writeAll(tmp string, files []emit.File) error {
+	dirs := map[string]bool{}
+	for _, f := range files {
+		dirs[filepath.Dir(filepath.Join(tmp, filepath.FromSlash(f.Path)))] = true
+	}
+	for d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	var (
+		next    atomic.Int64
+		written atomic.Int64
+		wg      sync.WaitGroup
+		errMu   sync.Mutex
+		first   error
+	)
+	workers := min(runtime.GOMAXPROCS(0)*2, 8, max(len(files), 1))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) {
+					return
+				}
+				f := files[i]
+				mode := os.FileMode(0o644)
+				if f.Private {
+					mode = 0o600
+				}
+				if err := createFile(filepath.Join(tmp, filepath.FromSlash(f.Path)), f.Content, mode); err != nil {
+					errMu.Lock()
+					if first == nil {
+						first = err
+					}
+					errMu.Unlock()
+					return
+				}
+				afterWrite(int(written.Add(1)))
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // removeAbandoned deletes temporary trees a killed build left beside the output directory; their names are
@@ -205,6 +252,11 @@ func writeFile(path string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
+	return createFile(path, data, mode)
+}
+
+// createFile writes a new file in an existing directory.
+func createFile(path string, data []byte, mode os.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
