@@ -86,3 +86,38 @@ func TestGeneratedDesignsAreValid(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBuild is `ibcmc build` end to end: compile, emit, write into a fresh directory (on tmpfs when
+// /dev/shm exists, so the disk's latency does not drown the compiler's cost).
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range sizes {
+		dir := b.TempDir()
+		p := filepath.Join(dir, "site.cue")
+		if err := os.WriteFile(p, []byte(Design(n)), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		outRoot := b.TempDir()
+		if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+			outRoot, _ = os.MkdirTemp("/dev/shm", "ibcmc-bench-*")
+			b.Cleanup(func() { os.RemoveAll(outRoot) })
+		}
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				res, err := compiler.Compile([]string{p}, compiler.Options{Cwd: dir})
+				if err != nil || res.Plan == nil {
+					b.Fatal(err)
+				}
+				files, err := registry.EmitAll(res.Plan, emit.Options{ToolVersion: "bench"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				i++
+				if err := outdir.Write(filepath.Join(outRoot, fmt.Sprint(i)), files, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -33,6 +33,15 @@ func (r PortRange) String() string {
 	return strconv.Itoa(r.From) + "-" + strconv.Itoa(r.To)
 }
 
+// JoinPorts spells a list of ranges with sep between them: "135,445,49152-65535".
+func JoinPorts(ports []PortRange, sep string) string {
+	parts := make([]string, len(ports))
+	for i, r := range ports {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, sep)
+}
+
 // Contains reports whether port is in the range.
 func (r PortRange) Contains(port int) bool { return port >= r.From && port <= r.To }
 

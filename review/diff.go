@@ -100,7 +100,7 @@ var kinds = []struct {
 }{
 	{"finding", findings},
 	{"flow", each(func(p *plan.Plan) []*plan.Flow { return p.Flows }, func(f *plan.Flow) (string, string) {
-		return f.ID, fmt.Sprintf("%s → %s %s/%s: %s", f.From, f.To, portsText(f.Ports), f.Protocol, f.Purpose)
+		return f.ID, fmt.Sprintf("%s → %s %s/%s: %s", f.From, f.To, plan.JoinPorts(f.Ports, ","), f.Protocol, f.Purpose)
 	})},
 	{"endpoint", each(func(p *plan.Plan) []*plan.Endpoint { return p.Endpoints }, func(e *plan.Endpoint) (string, string) {
 		return e.ID, fmt.Sprintf("%s:%d (%s) → %s", e.FQDN, e.Port, strings.Join(e.Roles, ", "), e.Target)
@@ -274,18 +274,6 @@ func fieldChanges(before, after []Field) []FieldChange {
 		}
 	}
 	return out
-}
-
-func portsText(ports []plan.PortRange) string {
-	var parts []string
-	for _, r := range ports {
-		if r.From == r.To {
-			parts = append(parts, fmt.Sprint(r.From))
-		} else {
-			parts = append(parts, fmt.Sprintf("%d-%d", r.From, r.To))
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // SortFiles orders file changes by path.

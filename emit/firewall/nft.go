@@ -105,13 +105,9 @@ func nftRules(f *plan.Flow) (rules []string, why string) {
 		if !anyDst {
 			m = append(m, fam.kw+" daddr "+nftSet(fam.dst))
 		}
-		ports := make([]string, len(f.Ports))
-		for i, r := range f.Ports {
-			ports[i] = r.String()
-		}
-		portExpr := ports[0]
-		if len(ports) > 1 {
-			portExpr = "{ " + strings.Join(ports, ", ") + " }"
+		portExpr := plan.JoinPorts(f.Ports, ", ")
+		if len(f.Ports) > 1 {
+			portExpr = "{ " + portExpr + " }"
 		}
 		m = append(m, f.Protocol+" dport "+portExpr, "ct state new accept comment "+escape.NFTString(f.ID))
 		rules = append(rules, strings.Join(m, " "))

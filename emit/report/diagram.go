@@ -39,7 +39,7 @@ func diagram(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 		if _, ok := labels[k]; !ok {
 			order = append(order, k)
 		}
-		labels[k] = append(labels[k], portsLabel(f.Ports)+"/"+f.Protocol)
+		labels[k] = append(labels[k], plan.JoinPorts(f.Ports, ",")+"/"+f.Protocol)
 	}
 
 	b.WriteString("```mermaid\nflowchart LR\n")
@@ -71,18 +71,6 @@ func systemLabel(s *plan.System) string {
 		roles = append(roles, r.Kind)
 	}
 	return fmt.Sprintf("%s: %s", s.Name, strings.Join(roles, ", "))
-}
-
-func portsLabel(ports []plan.PortRange) string {
-	var parts []string
-	for _, r := range ports {
-		if r.From == r.To {
-			parts = append(parts, fmt.Sprint(r.From))
-		} else {
-			parts = append(parts, fmt.Sprintf("%d-%d", r.From, r.To))
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 type graphZone struct{ id, name, kind string }

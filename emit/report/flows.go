@@ -26,15 +26,11 @@ func flowMatrix(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 		"`ibcmc query FROM TO PORT/PROTO` says which flow allows a packet.\n\n", len(p.Flows), crossing)
 	var rows [][]string
 	for _, f := range p.Flows {
-		ports := make([]string, len(f.Ports))
-		for i, r := range f.Ports {
-			ports[i] = r.String()
-		}
 		rows = append(rows, []string{
 			code(f.ID),
 			flowEnd(f.From, f.FromZone, f.FromAddresses),
 			flowEnd(f.To, f.ToZone, f.ToAddresses),
-			md(f.Protocol + " " + strings.Join(ports, ", ")),
+			md(f.Protocol + " " + plan.JoinPorts(f.Ports, ", ")),
 			md(f.Purpose),
 			md(strings.Join(f.RequiredBy, "; ")),
 		})
