@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ibcmc/ibcmc/internal/escape"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -60,14 +61,7 @@ func Provenance(style CommentStyle, p *plan.Plan, o Options) string {
 
 // SanitizeComment makes text safe inside a single-line comment: control characters (line breaks among
 // them) become spaces, so no value can end the comment and start a directive.
-func SanitizeComment(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
-			return ' '
-		}
-		return r
-	}, s)
-}
+func SanitizeComment(s string) string { return escape.OneLine(s) }
 
 var safeComponent = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ibcmc/ibcmc/internal/certcheck"
+	"github.com/ibcmc/ibcmc/internal/escape"
 )
 
 type certsCmd struct {
@@ -80,7 +81,7 @@ func (c *certsCheckCmd) Run(e *env) error {
 		default:
 			detail = strings.Join(r.Problems, "; ")
 		}
-		fmt.Fprintf(e.stdout, "%-7s  %-*s  %s\n", r.Status, width, r.Request.ID, oneLine(detail))
+		fmt.Fprintf(e.stdout, "%-7s  %-*s  %s\n", r.Status, width, r.Request.ID, escape.OneLine(detail))
 	}
 	summary := fmt.Sprintf("%d certificate(s) needed: %d ok", len(results), counts[certcheck.OK])
 	if warned > 0 {
@@ -92,14 +93,4 @@ func (c *certsCheckCmd) Run(e *env) error {
 	}
 	fmt.Fprintln(e.stderr, summary)
 	return nil
-}
-
-// oneLine keeps one verdict on one line whatever a certificate's names hold.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
-			return ' '
-		}
-		return r
-	}, s)
 }

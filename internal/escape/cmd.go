@@ -56,7 +56,7 @@ func cmdArg(v, quote string) (string, error) {
 // stays one line), % is doubled (REM lines are expanded too, and "%~" would abort the script), and a
 // trailing run of an odd number of carets gets one more, so the line cannot continue onto the next.
 func CmdComment(s string) string {
-	s = strings.ReplaceAll(oneLine(s), "%", "%%")
+	s = strings.ReplaceAll(OneLine(s), "%", "%%")
 	carets := len(s) - len(strings.TrimRight(s, "^"))
 	if carets%2 == 1 {
 		s += "^"

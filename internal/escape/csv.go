@@ -7,7 +7,7 @@ import "strings"
 // one line. A cell that a spreadsheet would run as a formula (it starts with =, +, -, @, or with tabs,
 // carriage returns or spaces before one) gets a leading apostrophe, the OWASP "CSV injection" defence.
 func CSVField(s string) string {
-	s = oneLine(s)
+	s = OneLine(s)
 	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
 		s = "'" + s
 	}

@@ -11,12 +11,12 @@ var mdReplacer = strings.NewReplacer(
 
 // Markdown escapes text for a Markdown table cell or paragraph: one line, no markup, no HTML.
 func Markdown(s string) string {
-	return mdReplacer.Replace(oneLine(s))
+	return mdReplacer.Replace(OneLine(s))
 }
 
 // MarkdownCode renders text as inline code; backticks inside are handled by a longer fence.
 func MarkdownCode(s string) string {
-	s = strings.ReplaceAll(oneLine(s), "|", `\|`)
+	s = strings.ReplaceAll(OneLine(s), "|", `\|`)
 	fence := "`"
 	for strings.Contains(s, fence) {
 		fence += "`"
@@ -27,8 +27,9 @@ func MarkdownCode(s string) string {
 	return fence + s + fence
 }
 
-// oneLine turns every control character (line breaks among them) into a space.
-func oneLine(s string) string {
+// OneLine turns every control character (line breaks among them, and Unicode's line and paragraph
+// separators) into a space, for text inside a single-line comment or message.
+func OneLine(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
 			return ' '

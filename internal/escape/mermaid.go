@@ -10,5 +10,5 @@ var mermaidReplacer = strings.NewReplacer(
 // MermaidLabel escapes text for a quoted Mermaid label ("…"): quotes, brackets, pipes, HTML and line breaks
 // become entity codes or spaces, so a value cannot close the label or add a statement.
 func MermaidLabel(s string) string {
-	return mermaidReplacer.Replace(oneLine(s))
+	return mermaidReplacer.Replace(OneLine(s))
 }

@@ -13,7 +13,7 @@ const NFTCommentMax = 128
 // (line breaks among them) spaces. Text longer than nft's 128-byte limit is cut at a character boundary
 // and ends in "...".
 func NFTString(s string) string {
-	s = strings.ReplaceAll(oneLine(s), `"`, "'")
+	s = strings.ReplaceAll(OneLine(s), `"`, "'")
 	if len(s) > NFTCommentMax {
 		cut := NFTCommentMax - len("...")
 		for cut > 0 && !utf8.RuneStart(s[cut]) {

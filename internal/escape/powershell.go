@@ -12,7 +12,7 @@ var psSingleQuote = strings.NewReplacer(
 // ; are literal); quotes are doubled. Control characters (line breaks among them, and NUL) become spaces,
 // so a value never continues onto another line.
 func PowerShell(s string) string {
-	return "'" + psSingleQuote.Replace(oneLine(s)) + "'"
+	return "'" + psSingleQuote.Replace(OneLine(s)) + "'"
 }
 
 // PowerShellList quotes values as a PowerShell array argument: 'a','b'.
