@@ -27,13 +27,9 @@ func (c *buildCmd) Help() string {
 }
 
 func (c *buildCmd) Run(e *env) error {
-	res, err := compile(c.Paths)
+	res, l, err := findings(c.Paths, c.Strict)
 	if err != nil {
 		return err
-	}
-	l := res.Diagnostics
-	if c.Strict {
-		l = l.Strict()
 	}
 	printText(e.stderr, l)
 	if l.HasErrors(false) {

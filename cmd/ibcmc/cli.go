@@ -128,6 +128,18 @@ func compile(paths []string) (*compiler.Result, error) {
 	return res, nil
 }
 
+// findings compiles the design and returns its diagnostics, warnings promoted to errors with --strict.
+func findings(paths []string, strict bool) (*compiler.Result, diag.List, error) {
+	res, err := compile(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	if strict {
+		return res, res.Diagnostics.Strict(), nil
+	}
+	return res, res.Diagnostics, nil
+}
+
 // printText prints errors and warnings to stderr; infos belong to the report.
 func printText(w io.Writer, l diag.List) {
 	var shown diag.List

@@ -19,13 +19,9 @@ func (c *vetCmd) Help() string {
 }
 
 func (c *vetCmd) Run(e *env) error {
-	res, err := compile(c.Paths)
+	_, l, err := findings(c.Paths, c.Strict)
 	if err != nil {
 		return err
-	}
-	l := res.Diagnostics
-	if c.Strict {
-		l = l.Strict()
 	}
 	switch c.Format {
 	case "json":
