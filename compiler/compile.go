@@ -101,6 +101,7 @@ func Compile(paths []string, opts Options) (res *Result, err error) {
 	}
 	diags.Sort()
 	p.Findings = diags
+	p.SetPositions(labels)
 	return &Result{Plan: p, Diagnostics: diags}, nil
 }
 

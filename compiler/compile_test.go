@@ -195,3 +195,20 @@ func TestRulePositionPointsAtLabel(t *testing.T) {
 		t.Fatalf("IB211 = %+v", d)
 	}
 }
+
+// Every plan entity's Path resolves to where the design writes it; a defaulted field resolves to its
+// nearest written ancestor.
+func TestPlanPositions(t *testing.T) {
+	res := testdesign.CompileOne(t, minimal)
+	p := res.Plan
+	for path, want := range map[string]string{
+		p.System("mp1").Path: "site.cue:7:10",
+		p.System("mp1").Roles.ManagementPoint.Path + ".connections": "site.cue:10:9",
+		"site.database.port": "site.cue:3:1",
+		"no.such.path":       "site.cue:1:1",
+	} {
+		if got := p.Pos(path).String(); got != want {
+			t.Errorf("Pos(%s) = %s, want %s", path, got, want)
+		}
+	}
+}

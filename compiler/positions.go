@@ -1,8 +1,6 @@
 package compiler
 
 import (
-	"strings"
-
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
 
@@ -14,8 +12,9 @@ import (
 // field the user should change (the label, as the spec's examples show), not at a schema default.
 type positions map[string]diag.Pos
 
-// fileKey holds the first design file, the position of last resort when nothing enclosing is written.
-const fileKey = "\x00file"
+// fileKey (the empty path) holds the first design file, the position of last resort when nothing
+// enclosing is written.
+const fileKey = ""
 
 func collectPositions(in *userInput, cwd string) positions {
 	m := positions{}
@@ -80,36 +79,4 @@ func (m positions) written(path string) bool {
 }
 
 // nearest returns the position of the path, or of its nearest written ancestor.
-func (m positions) nearest(path string) diag.Pos {
-	for p := path; p != ""; p = parentPath(p) {
-		if pos, ok := m[p]; ok {
-			return pos
-		}
-	}
-	return m[fileKey]
-}
-
-// parentPath drops the last selector or index of a CUE-syntax path, respecting quoted selectors.
-func parentPath(p string) string {
-	if strings.HasSuffix(p, "]") {
-		if i := strings.LastIndexByte(p, '['); i >= 0 {
-			return p[:i]
-		}
-	}
-	inQuote := false
-	last := -1
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == '\\' && inQuote:
-			i++
-		case c == '"':
-			inQuote = !inQuote
-		case c == '.' && !inQuote:
-			last = i
-		}
-	}
-	if last < 0 {
-		return ""
-	}
-	return p[:last]
-}
+func (m positions) nearest(path string) diag.Pos { return plan.NearestPos(m, path) }

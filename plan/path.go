@@ -41,3 +41,28 @@ func Join(path string, elems ...string) string {
 	}
 	return path + "." + Path(elems...)
 }
+
+// ParentPath drops the last selector or index of a CUE-syntax path, respecting quoted selectors.
+func ParentPath(p string) string {
+	if strings.HasSuffix(p, "]") {
+		if i := strings.LastIndexByte(p, '['); i >= 0 {
+			return p[:i]
+		}
+	}
+	inQuote := false
+	last := -1
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\' && inQuote:
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case c == '.' && !inQuote:
+			last = i
+		}
+	}
+	if last < 0 {
+		return ""
+	}
+	return p[:last]
+}

@@ -33,7 +33,28 @@ type Plan struct {
 	// Findings are the rule diagnostics of this design (errors, warnings and infos), sorted.
 	Findings diag.List
 
-	idx index
+	idx       index
+	positions map[string]diag.Pos
+}
+
+// SetPositions records where each design path is written; the compiler calls it once.
+func (p *Plan) SetPositions(m map[string]diag.Pos) { p.positions = m }
+
+// Pos returns the position in the design files of the field at path (an entity's Path, or any path below
+// it), or of its nearest written ancestor when the field itself takes a default.
+func (p *Plan) Pos(path string) diag.Pos { return NearestPos(p.positions, path) }
+
+// NearestPos looks path up in a map of written positions, walking up to its nearest written ancestor;
+// the empty path holds the position of last resort (the first design file).
+func NearestPos(m map[string]diag.Pos, path string) diag.Pos {
+	for q := path; ; q = ParentPath(q) {
+		if pos, ok := m[q]; ok {
+			return pos
+		}
+		if q == "" {
+			return diag.Pos{}
+		}
+	}
 }
 
 type index struct {
