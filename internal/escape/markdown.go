@@ -17,11 +17,17 @@ func Markdown(s string) string {
 // MarkdownCode renders text as inline code; backticks inside are handled by a longer fence.
 func MarkdownCode(s string) string {
 	s = strings.ReplaceAll(OneLine(s), "|", `\|`)
+	if s == "" {
+		return "" // "``" is not a code span: Markdown would show the two backticks
+	}
 	fence := "`"
 	for strings.Contains(s, fence) {
 		fence += "`"
 	}
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+	// CommonMark strips one space from each end of a span that starts and ends with one, so such
+	// content is padded like content at a backtick.
+	spaced := strings.HasPrefix(s, " ") && strings.HasSuffix(s, " ") && strings.Trim(s, " ") != ""
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || spaced {
 		return fence + " " + s + " " + fence
 	}
 	return fence + s + fence
