@@ -52,9 +52,11 @@ func WriteText(w io.Writer, r *Result, withFiles bool) error {
 				if !contains(g.kinds, e.Kind) {
 					continue
 				}
-				lines = append(lines, fmt.Sprintf("  %s %s %s\n      %s\n", e.Action.Symbol(), e.Kind, e.ID, oneLine(e.Summary)))
+				// IDs and values come from design names and text, which may hold line breaks (a design
+				// with errors is still diffed); each stays on its own line.
+				lines = append(lines, fmt.Sprintf("  %s %s %s\n      %s\n", e.Action.Symbol(), e.Kind, escape.OneLine(e.ID), oneLine(e.Summary)))
 				for _, c := range e.Changes {
-					lines = append(lines, fmt.Sprintf("      %s: %s → %s\n", c.Name, orNone(c.Before), orNone(c.After)))
+					lines = append(lines, fmt.Sprintf("      %s: %s → %s\n", escape.OneLine(c.Name), escape.OneLine(orNone(c.Before)), escape.OneLine(orNone(c.After))))
 				}
 			}
 			if len(lines) > 0 {
