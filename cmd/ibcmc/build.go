@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/ibcmc/ibcmc/emit"
@@ -27,7 +26,7 @@ func (c *buildCmd) Help() string {
 }
 
 func (c *buildCmd) Run(e *env) error {
-	res, l, err := findings(c.Paths, c.Strict)
+	res, l, err := findings(e, c.Paths, c.Strict)
 	if err != nil {
 		return err
 	}
@@ -71,6 +70,5 @@ func (c *buildCmd) Run(e *env) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %d files to %s\n", len(files), c.Out)
-	_ = os.Stderr
 	return nil
 }

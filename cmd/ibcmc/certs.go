@@ -47,7 +47,7 @@ func (c *certsCheckCmd) Run(e *env) error {
 		}
 		supplied = append(supplied, certs...)
 	}
-	res, err := compile(c.Paths)
+	res, err := compile(e, c.Paths)
 	if err != nil {
 		return err
 	}

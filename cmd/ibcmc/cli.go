@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -22,9 +23,10 @@ const (
 	exitDiffers = 3 // diff --exit-code: the designs differ
 )
 
-// env is what every command receives: where to write and how to fail.
+// env is what every command receives: where to write, and how long a design may take to evaluate.
 type env struct {
 	stdout, stderr io.Writer
+	timeout        time.Duration
 }
 
 // exitError carries an exit status up from a command with its message already printed (or none).
@@ -39,6 +41,7 @@ func invalid() error { return &exitError{code: exitInvalid} }
 
 type cli struct {
 	Version kong.VersionFlag `help:"Print the version of ibcmc and its design language."`
+	Timeout time.Duration    `help:"Give up (exit 2) when evaluating a design takes longer than this." default:"2m"`
 
 	Build   buildCmd   `cmd:"" help:"Validate a design and write every artifact into the output directory."`
 	Vet     vetCmd     `cmd:"" help:"Validate a design and print its diagnostics."`
@@ -62,7 +65,8 @@ func versionString() string {
 // Run is the whole program behind main, with its streams injected so tests run every command in-process.
 func Run(args []string, stdout, stderr io.Writer) (code int) {
 	exited := false
-	parser, err := kong.New(&cli{},
+	grammar := &cli{}
+	parser, err := kong.New(grammar,
 		kong.Name("ibcmc"),
 		kong.Description("Compile a Configuration Manager IBCM / cloud management gateway design into validated artifacts."),
 		kong.Writers(stdout, stderr),
@@ -91,7 +95,7 @@ func Run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "ibcmc: %v\n", err)
 		return exitUsage
 	}
-	err = kctx.Run(&env{stdout: stdout, stderr: stderr})
+	err = kctx.Run(&env{stdout: stdout, stderr: stderr, timeout: grammar.Timeout})
 	if err == nil {
 		return exitOK
 	}
@@ -115,22 +119,44 @@ func (versionCmd) Run(e *env) error {
 	return nil
 }
 
-// compile runs the compiler and maps its usage errors to exit 2.
-func compile(paths []string) (*compiler.Result, error) {
-	res, err := compiler.Compile(paths, compiler.Options{})
-	if err != nil {
+// compile runs the compiler and maps its usage errors to exit 2. A design whose evaluation does not finish
+// within the timeout (a comprehension over millions of elements, say) ends with exit 2 instead of a hang;
+// the evaluation is abandoned with the process.
+func compile(e *env, paths []string) (*compiler.Result, error) {
+	type outcome struct {
+		res *compiler.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := compiler.Compile(paths, compiler.Options{})
+		done <- outcome{res, err}
+	}()
+	var o outcome
+	if e.timeout > 0 {
+		timer := time.NewTimer(e.timeout)
+		defer timer.Stop()
+		select {
+		case o = <-done:
+		case <-timer.C:
+			return nil, &exitError{code: exitUsage, msg: fmt.Sprintf("evaluating %s took longer than --timeout %s; simplify the design or raise the timeout", strings.Join(paths, " "), e.timeout)}
+		}
+	} else {
+		o = <-done
+	}
+	if o.err != nil {
 		var ue *compiler.UsageError
-		if errors.As(err, &ue) {
+		if errors.As(o.err, &ue) {
 			return nil, &exitError{code: exitUsage, msg: ue.Error()}
 		}
-		return nil, err
+		return nil, o.err
 	}
-	return res, nil
+	return o.res, nil
 }
 
 // findings compiles the design and returns its diagnostics, warnings promoted to errors with --strict.
-func findings(paths []string, strict bool) (*compiler.Result, diag.List, error) {
-	res, err := compile(paths)
+func findings(e *env, paths []string, strict bool) (*compiler.Result, diag.List, error) {
+	res, err := compile(e, paths)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,9 +181,4 @@ func printText(w io.Writer, l diag.List) {
 	if infos > 0 {
 		fmt.Fprintf(w, "%d info finding(s): see report.md or --format json\n", infos)
 	}
-}
-
-func init() {
-	// Keep os imported for platforms where tests replace streams.
-	_ = os.Stdout
 }

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run executes the CLI in-process from the repository root, so design paths read examples/<name>/site.cue.
@@ -295,4 +298,29 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestSlowDesignTimesOut runs the real program in a child process (the abandoned evaluation must not keep
+// running inside the test binary): a design whose evaluation takes minutes ends with exit 2 at --timeout.
+func TestSlowDesignTimesOut(t *testing.T) {
+	if os.Getenv("IBCMC_CHILD_ARGS") != "" {
+		os.Exit(Run(strings.Split(os.Getenv("IBCMC_CHILD_ARGS"), "\x1f"), os.Stdout, os.Stderr))
+	}
+	slow := writeDesign(t, "package site\nimport \"list\"\n_x: [for i in list.Range(0, 100000000, 1) {i}]\nsite: code: \"P\\(len(_x))\"\n")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSlowDesignTimesOut$")
+	cmd.Env = append(os.Environ(), "IBCMC_CHILD_ARGS="+strings.Join([]string{"--timeout", "300ms", "vet", slow}, "\x1f"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("exit: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "took longer than --timeout 300ms") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %s", d)
+	}
 }

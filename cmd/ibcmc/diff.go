@@ -84,7 +84,7 @@ func (c *diffCmd) load(e *env, arg string) (*plan.Plan, error) {
 		return nil, err
 	}
 	defer cleanup()
-	res, err := compile([]string{path})
+	res, err := compile(e, []string{path})
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func (c *queryCmd) Run(e *env) error {
 	if err != nil {
 		return &exitError{code: exitUsage, msg: err.Error()}
 	}
-	res, err := compile(c.Paths)
+	res, err := compile(e, c.Paths)
 	if err != nil {
 		return err
 	}

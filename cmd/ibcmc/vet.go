@@ -19,7 +19,7 @@ func (c *vetCmd) Help() string {
 }
 
 func (c *vetCmd) Run(e *env) error {
-	_, l, err := findings(c.Paths, c.Strict)
+	_, l, err := findings(e, c.Paths, c.Strict)
 	if err != nil {
 		return err
 	}
