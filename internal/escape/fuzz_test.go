@@ -48,7 +48,7 @@ func cmdPercent(line string) (string, error) {
 	return b.String(), nil
 }
 
-// cmdUnquoted applies cmd.exe's second phase: outside double quotes, & | < > ( ) act as operators and ^
+// cmdUnquoted applies cmd.exe's second phase to an expanded line: outside double quotes, & | < > ( ) act as operators and ^
 // escapes the next character. Every one of them is an error here (the values are arguments, never
 // syntax); the line, with no character consumed, is what the program receives.
 func cmdUnquoted(line string) error {
@@ -143,11 +143,11 @@ func cmdRefusable(v string) string {
 // arguments want.
 func checkCmdLine(t *testing.T, line string, want []string) {
 	t.Helper()
-	if err := cmdUnquoted(line); err != nil {
-		t.Fatalf("batch line %q: %v", line, err)
-	}
 	expanded, err := cmdPercent(line)
 	if err != nil {
+		t.Fatalf("batch line %q: %v", line, err)
+	}
+	if err := cmdUnquoted(expanded); err != nil {
 		t.Fatalf("batch line %q: %v", line, err)
 	}
 	got := argv(expanded)
@@ -181,11 +181,11 @@ func FuzzCmd(f *testing.F) {
 			// Inside CCMSETUPCMD="…": cmd.exe sees the whole line, Windows Installer turns "" into ", and
 			// ccmsetup splits the property value into arguments.
 			line := `client.msi CCMSETUPCMD="/source:` + nested + ` /mp:cm01"`
-			if err := cmdUnquoted(line); err != nil {
-				t.Fatalf("batch line %q: %v", line, err)
-			}
 			expanded, err := cmdPercent(line)
 			if err != nil {
+				t.Fatalf("batch line %q: %v", line, err)
+			}
+			if err := cmdUnquoted(expanded); err != nil {
 				t.Fatalf("batch line %q: %v", line, err)
 			}
 			prop, ok := strings.CutPrefix(expanded, `client.msi CCMSETUPCMD="`)
