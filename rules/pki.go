@@ -233,7 +233,7 @@ func checkSiteSystemCRL(p *plan.Plan, r *Reporter) {
 		switch {
 		case outside:
 			r.Warn(plan.Join(s.Path, "zone"),
-				"add an HTTP CDP (crl.http) to the client certificate chain and reissue, or let the system reach the LDAP CDP",
+				"add an HTTP CDP (crl.http) to the client certificate chain and reissue, let the system reach the LDAP CDP, or turn off client certificate revocation checking on the site system (seed 004 §4)",
 				"system %q is in %s zone %q, but the client certificate chain (%s) publishes its CRL over LDAP only: IIS checks client certificate revocation and will fail",
 				s.Name, z.Kind, s.Zone, chainNames(chain))
 		case p.Untrusted(s):
@@ -242,7 +242,7 @@ func checkSiteSystemCRL(p *plan.Plan, r *Reporter) {
 				where = "no forest (a workgroup server)"
 			}
 			r.Warn(plan.Join(s.Path, "forest"),
-				"add an HTTP CDP (crl.http) to the client certificate chain and reissue, or let the system reach the LDAP CDP",
+				"add an HTTP CDP (crl.http) to the client certificate chain and reissue, let the system reach the LDAP CDP, or turn off client certificate revocation checking on the site system (seed 004 §4)",
 				"system %q is in %s, but the client certificate chain (%s) publishes its CRL over LDAP only: IIS checks client certificate revocation and will fail",
 				s.Name, where, chainNames(chain))
 		}
