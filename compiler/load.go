@@ -170,7 +170,7 @@ func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.Li
 		} else {
 			f, err := cueyaml.Extract(name, data)
 			if err != nil {
-				addErr(err)
+				diags = append(diags, yamlSyntaxDiagnostics(err, name, cwd)...)
 				continue
 			}
 			v := ctx.BuildFile(f)
@@ -227,6 +227,22 @@ func unifyWithSchema(ctx *cue.Context, user cue.Value, cwd string, labels positi
 		return v, cueDiagnostics(err, cwd, labels), nil
 	}
 	return v, nil, nil
+}
+
+// yamlSyntaxDiagnostics reports a YAML syntax error. The YAML decoder returns some errors ("found
+// unexpected end of stream") as plain errors without a position; those point at the file.
+func yamlSyntaxDiagnostics(err error, name, cwd string) diag.List {
+	if _, ok := err.(cueerrors.Error); ok {
+		return cueDiagnostics(err, cwd, nil)
+	}
+	return diag.List{{
+		Code:     "IB000",
+		Name:     "schema",
+		Severity: diag.Error,
+		Message:  strings.TrimPrefix(err.Error(), name+": "),
+		Pos:      diag.Pos{File: name, Line: 1, Column: 1},
+		Source:   "design-language.md",
+	}}
 }
 
 // cueDiagnostics turns every CUE error into an IB000 diagnostic positioned in the user's file.
