@@ -194,18 +194,7 @@ func TestCertsCheckAcceptsWhatTheRequestsAskFor(t *testing.T) {
 		if b, err := exec.Command(openssl, "req", "-new", "-config", cnf, "-key", key, "-out", csrPath).CombinedOutput(); err != nil {
 			t.Fatalf("openssl req %s: %v\n%s", cnf, err, b)
 		}
-		data, err := os.ReadFile(csrPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		block, _ := pem.Decode(data)
-		if block == nil {
-			t.Fatalf("%s: no PEM", csrPath)
-		}
-		csr, err := x509.ParseCertificateRequest(block.Bytes)
-		if err != nil {
-			t.Fatal(err)
-		}
+		csr := labca.ReadCSR(t, csrPath)
 		cert := issuing.IssueFor(t, csr, []string{"http://pki.fabrikam.com/crl/issuing.crl"})
 		certPath := strings.TrimSuffix(csrPath, ".csr") + ".pem"
 		if err := os.WriteFile(certPath, labca.PEM(cert), 0o600); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ibcmc/ibcmc/internal/certcheck/labca"
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
@@ -357,15 +358,7 @@ func TestOpenSSLMakesTheCSR(t *testing.T) {
 			}
 
 			// Go's reading of the same CSR.
-			data, _ := os.ReadFile(csrPath)
-			block, _ := pem.Decode(data)
-			if block == nil {
-				t.Fatalf("%s: no PEM", r.ID)
-			}
-			csr, err := x509.ParseCertificateRequest(block.Bytes)
-			if err != nil {
-				t.Fatal(err)
-			}
+			csr := labca.ReadCSR(t, csrPath)
 			if !slices.Equal(csr.DNSNames, r.DNSNames) || csr.Subject.CommonName != r.CommonName {
 				t.Errorf("%s: CSR names %v CN %q", r.ID, csr.DNSNames, csr.Subject.CommonName)
 			}

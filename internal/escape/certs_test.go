@@ -1,13 +1,13 @@
 package escape
 
 import (
-	"crypto/x509"
-	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ibcmc/ibcmc/internal/certcheck/labca"
 )
 
 var hostileCertValues = []string{
@@ -138,18 +138,7 @@ func TestOpenSSLRoundTrip(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("openssl req: %v\n%s\nconfig:\n%s", err, out, b.String())
 	}
-	data, err := os.ReadFile(csrPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		t.Fatalf("no PEM in %s", data)
-	}
-	csr, err := x509.ParseCertificateRequest(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr := labca.ReadCSR(t, csrPath)
 	got := csr.Subject.OrganizationalUnit
 	if strings.Join(got, "\x00") != strings.Join(hostileCertValues, "\x00") {
 		t.Errorf("CSR OUs:\n%q\nwant:\n%q", got, hostileCertValues)

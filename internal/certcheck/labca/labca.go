@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -228,4 +229,22 @@ func (ca *CA) IssueFor(t testing.TB, csr *x509.CertificateRequest, cdp []string)
 		t.Fatal(err)
 	}
 	return parse(t, der)
+}
+
+// ReadCSR reads and parses the PEM certificate request openssl wrote to path.
+func ReadCSR(t testing.TB, path string) *x509.CertificateRequest {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "CERTIFICATE REQUEST" {
+		t.Fatalf("%s: no PEM certificate request", path)
+	}
+	csr, err := x509.ParseCertificateRequest(block.Bytes)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return csr
 }
