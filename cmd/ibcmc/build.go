@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
-	"runtime"
 	"path/filepath"
+	"runtime"
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/emit/labpki"
