@@ -2,7 +2,10 @@
 // directive or command to an artifact.
 package escape
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 var mdReplacer = strings.NewReplacer(
 	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`,
@@ -36,10 +39,19 @@ func MarkdownCode(s string) string {
 // OneLine turns every control character (line breaks among them, and Unicode's line and paragraph
 // separators) into a space, for text inside a single-line comment or message.
 func OneLine(s string) string {
+	// Most text is valid UTF-8 without such a character: return it as is rather than copying it. (The copy
+	// also replaces invalid UTF-8 with U+FFFD, which the artifact formats rely on.)
+	if utf8.ValidString(s) && strings.IndexFunc(s, isLineBreaking) < 0 {
+		return s
+	}
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+		if isLineBreaking(r) {
 			return ' '
 		}
 		return r
 	}, s)
+}
+
+func isLineBreaking(r rune) bool {
+	return r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085'
 }
