@@ -324,3 +324,26 @@ func TestSlowDesignTimesOut(t *testing.T) {
 		t.Errorf("took %s", d)
 	}
 }
+
+// --strict turns warnings into errors: homelab's port-forwarding warning (IB403) then fails vet and build,
+// and the build writes nothing.
+func TestStrictMakesWarningsErrors(t *testing.T) {
+	if code, _, _ := run(t, "vet", "examples/homelab/site.cue"); code != 0 {
+		t.Fatalf("vet without --strict: exit %d", code)
+	}
+	code, out, _ := run(t, "vet", "--strict", "--format", "json", "examples/homelab/site.cue")
+	var r jsonDiag
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || r.Errors != 1 || r.Diagnostics[0].Code != "IB403" || r.Diagnostics[0].Severity != "error" {
+		t.Errorf("vet --strict: exit %d, %+v", code, r)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	if code, _, _ := run(t, "build", "--strict", "examples/homelab/site.cue", "-o", dir); code != 1 {
+		t.Errorf("build --strict: exit %d", code)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Error("a failed strict build wrote the output directory")
+	}
+}
