@@ -15,7 +15,6 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
-	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/token"
@@ -366,6 +365,3 @@ func displayPath(name, cwd string) string {
 	}
 	return filepath.ToSlash(name)
 }
-
-// Nothing above reads the context concurrently; this assertion documents that each compile owns one.
-var _ = cuecontext.New
