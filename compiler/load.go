@@ -40,7 +40,7 @@ func usagef(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
-// schemaFile is how schema positions read in messages.
+// schemaPrefix names the embedded schema in positions, so they can be told apart from the user's files.
 const schemaPrefix = "<ibcmc schema>"
 
 // The CUE runtime is not safe for concurrent use by one context; each compile gets its own context, and
