@@ -108,8 +108,14 @@ func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.Li
 	in := &userInput{}
 	var values []cue.Value
 	var diags diag.List
-	addErr := func(err error) {
-		diags = append(diags, cueDiagnostics(err, cwd, nil)...)
+	// addErr positions errors that CUE reports without one (a structural cycle, say) at the nearest label
+	// the files write, or at the start of the file.
+	addErr := func(err error, files []*ast.File, file string) {
+		labels := positionsOf(files, nil, cwd)
+		if _, ok := labels[fileKey]; !ok && file != "" {
+			labels[fileKey] = diag.Pos{File: displayPath(absPath(file), cwd), Line: 1, Column: 1}
+		}
+		diags = append(diags, cueDiagnostics(err, cwd, labels)...)
 	}
 
 	if len(dirs) == 1 {
@@ -132,7 +138,7 @@ func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.Li
 		cueFiles = nil
 		v, files, err := loadCUE(ctx, []string{"."}, dirs[0])
 		if err != nil {
-			addErr(err)
+			addErr(err, files, firstCUEFile(dirs[0], entries))
 		} else {
 			values = append(values, v)
 			in.files = append(in.files, files...)
@@ -141,7 +147,7 @@ func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.Li
 	if len(cueFiles) > 0 {
 		v, files, err := loadCUE(ctx, cueFiles, "")
 		if err != nil {
-			addErr(err)
+			addErr(err, files, cueFiles[0])
 		} else {
 			values = append(values, v)
 			in.files = append(in.files, files...)
@@ -156,12 +162,12 @@ func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.Li
 		if strings.EqualFold(filepath.Ext(p), ".json") {
 			expr, err := cuejson.Extract(name, data)
 			if err != nil {
-				addErr(err)
+				addErr(err, nil, p)
 				continue
 			}
 			v := ctx.BuildExpr(expr)
 			if v.Err() != nil {
-				addErr(v.Err())
+				addErr(v.Err(), nil, p)
 				continue
 			}
 			values = append(values, v)
@@ -174,7 +180,7 @@ func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.Li
 			}
 			v := ctx.BuildFile(f)
 			if v.Err() != nil {
-				addErr(v.Err())
+				addErr(v.Err(), []*ast.File{f}, p)
 				continue
 			}
 			values = append(values, v)
@@ -192,6 +198,16 @@ func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.Li
 	return in, nil, nil
 }
 
+// firstCUEFile names the first .cue file of a package directory, for errors without a position.
+func firstCUEFile(dir string, entries []os.DirEntry) string {
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
+			return filepath.Join(dir, e.Name())
+		}
+	}
+	return ""
+}
+
 func loadCUE(ctx *cue.Context, args []string, dir string) (cue.Value, []*ast.File, error) {
 	cfg := &load.Config{Dir: dir}
 	insts := load.Instances(args, cfg)
@@ -204,7 +220,7 @@ func loadCUE(ctx *cue.Context, args []string, dir string) (cue.Value, []*ast.Fil
 	}
 	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return cue.Value{}, nil, err
+		return cue.Value{}, inst.Files, err // the files still place errors CUE reports without a position
 	}
 	return v, inst.Files, nil
 }
@@ -260,7 +276,7 @@ func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 				pos = labels.nearest(p)
 			}
 		}
-		if !pos.IsValid() && labels != nil && p != "" {
+		if !pos.IsValid() && labels != nil {
 			pos = labels.nearest(p)
 		}
 		if strings.Contains(msg, schemaPrefix) {

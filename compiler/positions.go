@@ -17,8 +17,13 @@ type positions map[string]diag.Pos
 const fileKey = ""
 
 func collectPositions(in *userInput, cwd string) positions {
+	return positionsOf(in.files, in.exprs, cwd)
+}
+
+// positionsOf maps the paths written in parsed files and JSON documents to their label positions.
+func positionsOf(files []*ast.File, exprs []ast.Expr, cwd string) positions {
 	m := positions{}
-	for _, f := range in.files {
+	for _, f := range files {
 		if _, ok := m[fileKey]; !ok && f.Filename != "" {
 			m[fileKey] = diag.Pos{File: displayPath(f.Filename, cwd), Line: 1, Column: 1}
 		}
@@ -26,7 +31,7 @@ func collectPositions(in *userInput, cwd string) positions {
 			m.walk(d, "", cwd)
 		}
 	}
-	for _, e := range in.exprs {
+	for _, e := range exprs {
 		if _, ok := m[fileKey]; !ok && e.Pos().IsValid() {
 			m[fileKey] = diag.Pos{File: displayPath(e.Pos().Filename(), cwd), Line: 1, Column: 1}
 		}
