@@ -174,7 +174,7 @@ func TestRoleIDKeepsInt64Precision(t *testing.T) {
 }
 
 func TestExamplesCompileClean(t *testing.T) {
-	for _, name := range []string{"contoso-ibcm", "fabrikam-perimeter", "homelab", "woodgrove-cmg"} {
+	for _, name := range testdesign.Examples {
 		t.Run(name, func(t *testing.T) {
 			res := testdesign.Example(t, "..", name)
 			if res.Plan == nil || res.Diagnostics.HasErrors(false) {

@@ -13,15 +13,11 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-var examples = []string{"contoso-ibcm", "fabrikam-perimeter", "homelab", "woodgrove-cmg"}
+var examples = testdesign.Examples
 
 func examplePlan(t *testing.T, name string) *plan.Plan {
 	t.Helper()
-	res := testdesign.Example(t, "..", name)
-	if res.Plan == nil {
-		t.Fatalf("%s did not compile: %v", name, res.Diagnostics)
-	}
-	return res.Plan
+	return testdesign.ExamplePlan(t, "..", name)
 }
 
 // variant compiles an example with textual replacements, each of which must apply exactly once.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ibcmc/ibcmc/internal/testdesign"
 )
 
 // run executes the CLI in-process from the repository root, so design paths read examples/<name>/site.cue.
@@ -27,7 +29,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-var exampleNames = []string{"contoso-ibcm", "fabrikam-perimeter", "homelab", "woodgrove-cmg"}
+var exampleNames = testdesign.Examples
 
 func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"version"}, {"--version"}} {

@@ -17,7 +17,7 @@ import (
 // epilogue ends every file: ccmsetup's exit code is the script's, after returning to the caller's folder.
 const epilogue = "set \"IBCMC_EXIT=%ERRORLEVEL%\"\npopd\nexit /b %IBCMC_EXIT%"
 
-var examples = []string{"contoso-ibcm", "fabrikam-perimeter", "homelab", "woodgrove-cmg"}
+var examples = testdesign.Examples
 
 func compileExample(t *testing.T, name string) *plan.Plan {
 	t.Helper()

@@ -16,17 +16,13 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-var examples = []string{"contoso-ibcm", "fabrikam-perimeter", "homelab", "woodgrove-cmg"}
+var examples = testdesign.Examples
 
 var opts = emit.Options{ToolVersion: "test"}
 
 func examplePlan(t *testing.T, name string) *plan.Plan {
 	t.Helper()
-	res := testdesign.Example(t, filepath.Join("..", ".."), name)
-	if res.Plan == nil {
-		t.Fatalf("%s did not compile: %v", name, res.Diagnostics)
-	}
-	return res.Plan
+	return testdesign.ExamplePlan(t, filepath.Join("..", ".."), name)
 }
 
 func emitFiles(t *testing.T, p *plan.Plan) map[string]string {

@@ -10,7 +10,7 @@ import (
 	"github.com/ibcmc/ibcmc/internal/testdesign"
 )
 
-var examples = []string{"contoso-ibcm", "fabrikam-perimeter", "homelab", "woodgrove-cmg"}
+var examples = testdesign.Examples
 
 func reportOf(t *testing.T, name string) string {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ibcmc/ibcmc/compiler"
 	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/plan"
 )
 
 // Compile writes each file (name → content) into a temporary directory and compiles them together; the
@@ -44,6 +45,19 @@ func Example(t testing.TB, root, name string) *compiler.Result {
 		t.Fatalf("compile %s: %v", name, err)
 	}
 	return res
+}
+
+// Examples are the names of the example designs under examples/.
+var Examples = []string{"contoso-ibcm", "fabrikam-perimeter", "homelab", "woodgrove-cmg"}
+
+// ExamplePlan compiles an example design and fails the test unless it yields a plan.
+func ExamplePlan(t testing.TB, root, name string) *plan.Plan {
+	t.Helper()
+	res := Example(t, root, name)
+	if res.Plan == nil {
+		t.Fatalf("%s did not compile: %v", name, res.Diagnostics)
+	}
+	return res.Plan
 }
 
 // Codes returns the codes of the diagnostics, in order.
