@@ -10,22 +10,8 @@ import (
 )
 
 // hap accumulates an HAProxy config; the first quoting error stops it.
-type hap struct {
-	b   strings.Builder
-	err error
-}
+type hap struct{ configWriter }
 
-func (h *hap) line(indent int, format string, args ...any) {
-	h.b.WriteString(strings.Repeat("    ", indent))
-	fmt.Fprintf(&h.b, format, args...)
-	h.b.WriteByte('\n')
-}
-
-func (h *hap) comment(indent int, s string) {
-	h.b.WriteString(wrap(strings.Repeat("    ", indent), s, 100))
-}
-
-// q quotes a value as one HAProxy word.
 func (h *hap) q(s string) string {
 	v, err := escape.HAProxy(s)
 	h.keep(err)
@@ -36,12 +22,6 @@ func (h *hap) str(s string) string {
 	v, err := escape.HAProxyStr(s)
 	h.keep(err)
 	return v
-}
-
-func (h *hap) keep(err error) {
-	if err != nil && h.err == nil {
-		h.err = err
-	}
 }
 
 func haproxyConfig(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*plan.ProxyRoute) (string, error) {

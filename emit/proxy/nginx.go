@@ -14,28 +14,13 @@ import (
 const nginxStreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so"
 
 // ngx accumulates an nginx config; the first quoting error stops it.
-type ngx struct {
-	b   strings.Builder
-	err error
-}
-
-func (n *ngx) line(indent int, format string, args ...any) {
-	n.b.WriteString(strings.Repeat("    ", indent))
-	fmt.Fprintf(&n.b, format, args...)
-	n.b.WriteByte('\n')
-}
+type ngx struct{ configWriter }
 
 // q quotes a value as one nginx string.
 func (n *ngx) q(s string) string {
 	v, err := escape.Nginx(s)
-	if err != nil && n.err == nil {
-		n.err = err
-	}
+	n.keep(err)
 	return v
-}
-
-func (n *ngx) comment(indent int, s string) {
-	n.b.WriteString(wrap(strings.Repeat("    ", indent), s, 100))
 }
 
 func nginxConfig(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*plan.ProxyRoute) (string, error) {

@@ -147,6 +147,29 @@ func headerPolicy(r *plan.ProxyRoute) string {
 func comment(prefix, s string) string { return prefix + "# " + emit.SanitizeComment(s) + "\n" }
 
 // wrap writes a long comment over several lines of at most width characters.
+// configWriter accumulates a proxy config as indented lines and comments, and keeps the first error a
+// value's quoting reported (the emitter then refuses the config rather than write it).
+type configWriter struct {
+	b   strings.Builder
+	err error
+}
+
+func (w *configWriter) line(indent int, format string, args ...any) {
+	w.b.WriteString(strings.Repeat("    ", indent))
+	fmt.Fprintf(&w.b, format, args...)
+	w.b.WriteByte('\n')
+}
+
+func (w *configWriter) comment(indent int, s string) {
+	w.b.WriteString(wrap(strings.Repeat("    ", indent), s, 100))
+}
+
+func (w *configWriter) keep(err error) {
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+}
+
 func wrap(prefix, s string, width int) string {
 	var b strings.Builder
 	line := ""
