@@ -3,12 +3,9 @@ package review
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ibcmc/ibcmc/compiler"
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/emit/registry"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
@@ -32,21 +29,11 @@ var hostileValues = []string{
 // the schema.
 func compilePlan(t *testing.T, src []byte) *plan.Plan {
 	t.Helper()
-	dir := t.TempDir()
-	p := filepath.Join(dir, "site.cue")
-	if err := os.WriteFile(p, src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := compiler.Compile([]string{p}, compiler.Options{Cwd: dir})
-	if err != nil {
-		if strings.HasPrefix(err.Error(), "internal error") {
-			t.Fatalf("compiler: %v", err)
-		}
+	res := testdesign.CompileMutated(t, src)
+	if res == nil || res.Plan == nil {
 		return nil
 	}
-	if res.Plan != nil {
-		res.Plan.Sources = []string{"site.cue"}
-	}
+	res.Plan.Sources = []string{"site.cue"}
 	return res.Plan
 }
 

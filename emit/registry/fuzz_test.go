@@ -2,9 +2,6 @@ package registry
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/ibcmc/ibcmc/compiler"
@@ -58,19 +55,8 @@ var hostileValues = []string{
 
 func compileDesign(t *testing.T, src []byte) (*compiler.Result, bool) {
 	t.Helper()
-	dir := t.TempDir()
-	p := filepath.Join(dir, "site.cue")
-	if err := os.WriteFile(p, src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := compiler.Compile([]string{p}, compiler.Options{Cwd: dir})
-	if err != nil {
-		if strings.HasPrefix(err.Error(), "internal error") {
-			t.Fatalf("compiler: %v", err)
-		}
-		return nil, false
-	}
-	if res.Plan == nil || res.Diagnostics.HasErrors(false) {
+	res := testdesign.CompileMutated(t, src)
+	if res == nil || res.Plan == nil || res.Diagnostics.HasErrors(false) {
 		return nil, false
 	}
 	return res, true

@@ -11,6 +11,8 @@ import (
 
 	"cuelang.org/go/cue/scanner"
 	"cuelang.org/go/cue/token"
+
+	"github.com/ibcmc/ibcmc/compiler"
 )
 
 // The fuzz targets of emit/registry and review mutate the example designs the same way: one string literal
@@ -135,4 +137,23 @@ func InjectedLine(content string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// CompileMutated compiles a fuzzed design source as the CLI would: nil when it is refused as input (a usage
+// error); an internal error fails the test.
+func CompileMutated(t *testing.T, src []byte) *compiler.Result {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "site.cue")
+	if err := os.WriteFile(p, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := compiler.Compile([]string{p}, compiler.Options{Cwd: dir})
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "internal error") {
+			t.Fatalf("compiler: %v", err)
+		}
+		return nil
+	}
+	return res
 }
