@@ -12,6 +12,7 @@ import (
 
 	"github.com/ibcmc/ibcmc/internal/certcheck/labca"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -172,7 +173,7 @@ func TestCertsCheckRefusesADesignWithErrors(t *testing.T) {
 // every emitted .cnf with openssl, have a CA named as the design names it issue exactly what each CSR asks
 // for (names and extended key usage copied from the CSR), and certs check finds every certificate ok.
 func TestCertsCheckAcceptsWhatTheRequestsAskFor(t *testing.T) {
-	openssl := requireOpenSSL(t)
+	openssl := testtool.Require(t, "openssl")
 	out := filepath.Join(t.TempDir(), "out")
 	if code, _, errb := run(t, "build", "examples/fabrikam-perimeter/site.cue", "-o", out); code != 0 {
 		t.Fatalf("build: exit %d: %s", code, errb)
@@ -216,16 +217,4 @@ func TestCertsCheckAcceptsWhatTheRequestsAskFor(t *testing.T) {
 			t.Errorf("not ok: %s", l)
 		}
 	}
-}
-
-func requireOpenSSL(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("openssl is required (IBCMC_REQUIRE_TOOLS=1) but not found: %v", err)
-		}
-		t.Skip("openssl not installed")
-	}
-	return path
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ibcmc/ibcmc/internal/certcheck/labca"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
@@ -302,7 +303,7 @@ var ekuText = map[string]string{plan.EKUServerAuth: "TLS Web Server Authenticati
 // TestOpenSSLMakesTheCSR runs `openssl req -new` on every .cnf of every example and checks the request's
 // text shows the subject, key size, SANs, key usage and EKUs of the plan, and that Go reads the same.
 func TestOpenSSLMakesTheCSR(t *testing.T) {
-	openssl := requireTool(t, "openssl")
+	openssl := testtool.Require(t, "openssl")
 	dir := t.TempDir()
 	// One key per size keeps the test fast; -newkey would make a fresh one per request.
 	keys := map[int]string{}
@@ -410,18 +411,4 @@ func run(t *testing.T, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, errb.String())
 	}
 	return out.String()
-}
-
-// requireTool finds an external program; without it the test is skipped, or fails when
-// IBCMC_REQUIRE_TOOLS=1 (CI).
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is required (IBCMC_REQUIRE_TOOLS=1) but not found: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return path
 }

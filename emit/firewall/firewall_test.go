@@ -13,6 +13,7 @@ import (
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -47,34 +48,11 @@ func emitFiles(t *testing.T, p *plan.Plan) map[string]string {
 	return out
 }
 
-// tool finds an external program. Under IBCMC_REQUIRE_TOOLS=1 a missing tool fails the test.
-func tool(t *testing.T, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} {
-		if p := filepath.Join(dir, name); isExecutable(p) {
-			return p
-		}
-	}
-	if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s is not installed (IBCMC_REQUIRE_TOOLS=1)", name)
-	}
-	t.Skipf("%s is not installed", name)
-	return ""
-}
-
-func isExecutable(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
-}
-
 // loadNft checks and loads a ruleset twice in a new, unprivileged network namespace (never the host's
 // firewall) and returns the resulting ruleset.
 func loadNft(t *testing.T, content string) string {
 	t.Helper()
-	nft, unshare := tool(t, "nft"), tool(t, "unshare")
+	nft, unshare := testtool.Require(t, "nft"), testtool.Require(t, "unshare")
 	f := filepath.Join(t.TempDir(), "rules.nft")
 	if err := os.WriteFile(f, []byte(content), 0o644); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/emit/labpki"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -186,13 +187,7 @@ func TestCRLsRevokeTheNegativeTestClient(t *testing.T) {
 // OpenSSL, which nginx and HAProxy use, reads the files as written (provenance text before the PEM blocks)
 // and rejects the revoked client with the CRL check over the whole chain.
 func TestOpenSSLVerifiesWithCRLs(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("openssl is required (IBCMC_REQUIRE_TOOLS=1): %v", err)
-		}
-		t.Skip("openssl not available")
-	}
+	bin := testtool.Require(t, "openssl")
 	_, lab := fabrikam(t)
 	dir := t.TempDir()
 	for path, content := range lab {

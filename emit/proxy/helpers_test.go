@@ -13,24 +13,18 @@ import (
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/emit/labpki"
 	"github.com/ibcmc/ibcmc/emit/proxy"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// requireTool returns the path of an external tool. Without it the test is skipped, unless
-// IBCMC_REQUIRE_TOOLS=1 (CI), where a missing tool is a failure.
+// requireTool is testtool.Require, plus nginx's stream module, which tunneling and forwarding configs load.
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil && name == "nginx" {
-		if _, serr := os.Stat("/usr/lib/nginx/modules/ngx_stream_module.so"); serr != nil {
-			err = serr
+	path := testtool.Require(t, name)
+	if name == "nginx" {
+		if _, err := os.Stat("/usr/lib/nginx/modules/ngx_stream_module.so"); err != nil {
+			testtool.Missing(t, "nginx's stream module is not installed (libnginx-mod-stream)")
 		}
-	}
-	if err != nil {
-		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is required (IBCMC_REQUIRE_TOOLS=1): %v; apt-get install -y nginx libnginx-mod-stream haproxy", name, err)
-		}
-		t.Skipf("%s not available: %v", name, err)
 	}
 	return path
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ibcmc/ibcmc/internal/certcheck/labca"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -327,13 +328,7 @@ func TestParseReadsPEMChainsAndDER(t *testing.T) {
 
 // TestParseReadsPKCS7 reads the .p7b chains Windows CAs hand out, as openssl writes them in DER and PEM.
 func TestParseReadsPKCS7(t *testing.T) {
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("openssl is required (IBCMC_REQUIRE_TOOLS=1) but not found: %v", err)
-		}
-		t.Skip("openssl not installed")
-	}
+	openssl := testtool.Require(t, "openssl")
 	p := fabrikam(t)
 	l := newLab(t, p)
 	leaf := l.certs["cmibcm01-webserver"].X509

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ibcmc/ibcmc/internal/certcheck/labca"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 )
 
 var hostileCertValues = []string{
@@ -115,7 +116,7 @@ func TestOpenSSLQuotesOnlyWhenNeeded(t *testing.T) {
 // TestOpenSSLRoundTrip runs openssl req on a config holding each hostileCertValues value as the CN and checks the
 // CSR's subject is exactly the value: nothing expanded, cut, or added.
 func TestOpenSSLRoundTrip(t *testing.T) {
-	openssl := needOpenSSL(t)
+	openssl := testtool.Require(t, "openssl")
 	dir := t.TempDir()
 	var b strings.Builder
 	b.WriteString("[ req ]\nprompt = no\nutf8 = yes\nstring_mask = utf8only\ndistinguished_name = dn\n[ dn ]\n")
@@ -143,18 +144,4 @@ func TestOpenSSLRoundTrip(t *testing.T) {
 	if strings.Join(got, "\x00") != strings.Join(hostileCertValues, "\x00") {
 		t.Errorf("CSR OUs:\n%q\nwant:\n%q", got, hostileCertValues)
 	}
-}
-
-// needOpenSSL finds openssl; without it the test is skipped, or fails when
-// IBCMC_REQUIRE_TOOLS=1 (CI).
-func needOpenSSL(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("openssl is required (IBCMC_REQUIRE_TOOLS=1) but not found: %v", err)
-		}
-		t.Skip("openssl not installed")
-	}
-	return path
 }

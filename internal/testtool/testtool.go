@@ -1,0 +1,37 @@
+// Package testtool finds the external programs tests check emitted configs with (nginx, haproxy, nft,
+// openssl). Without one the test is skipped, except under IBCMC_REQUIRE_TOOLS=1 (set by .ci/run), where a
+// missing tool fails it: CI must never pass by skipping.
+package testtool
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Require returns the path of the named program, looking in PATH and then in /usr/sbin and /sbin (where
+// Debian installs nft, nginx and haproxy, often outside a user's PATH).
+func Require(t testing.TB, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin"} {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	Missing(t, name+" is not installed")
+	return ""
+}
+
+// Missing reports a missing tool or module: a failure under IBCMC_REQUIRE_TOOLS=1, a skip otherwise.
+func Missing(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
+		t.Fatalf("%s (IBCMC_REQUIRE_TOOLS=1; .ci/run installs nginx, libnginx-mod-stream, haproxy, nftables and openssl)", what)
+	}
+	t.Skip(what)
+}
