@@ -44,7 +44,7 @@ func BenchmarkStages(b *testing.B) {
 				ctx := cuecontext.New()
 				in, _, _ := loadUser(ctx, []string{path}, dir)
 				b.StartTimer()
-				if _, d, err := unifyWithSchema(ctx, in.value, dir, nil); err != nil || len(d) > 0 {
+				if _, d, err := unifyWithSchema(ctx, in.value, dir, nil, false); err != nil || len(d) > 0 {
 					b.Fatal(err, d)
 				}
 			}
@@ -52,21 +52,21 @@ func BenchmarkStages(b *testing.B) {
 		b.Run(fmt.Sprintf("decode/n=%d", n), func(b *testing.B) {
 			ctx := cuecontext.New()
 			in, _, _ := loadUser(ctx, []string{path}, dir)
-			v, _, _ := unifyWithSchema(ctx, in.value, dir, nil)
+			v, _, _ := unifyWithSchema(ctx, in.value, dir, nil, false)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				var raw rawDesign
-				if err := decodeInto(v, &raw); err != nil {
+				if err := decodeInto(v, &raw, benchDefaults(b)); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		ctx := cuecontext.New()
 		in, _, _ := loadUser(ctx, []string{path}, dir)
-		v, _, _ := unifyWithSchema(ctx, in.value, dir, nil)
+		v, _, _ := unifyWithSchema(ctx, in.value, dir, nil, false)
 		var raw rawDesign
-		decodeInto(v, &raw)
+		decodeInto(v, &raw, benchDefaults(b))
 		b.Run(fmt.Sprintf("plan-derive/n=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -95,4 +95,12 @@ func BenchmarkStages(b *testing.B) {
 			}
 		})
 	}
+}
+
+func benchDefaults(b *testing.B) *schemaDefaults {
+	d, err := loadSchemaDefaults()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
 }

@@ -19,6 +19,8 @@ import (
 type Options struct {
 	// Cwd is the directory file names in diagnostics and provenance are relative to; default os.Getwd.
 	Cwd string
+	// schemaAsWritten skips the evaluation schema (evalschema.go); the tests that compare both set it.
+	schemaAsWritten bool
 }
 
 // Result is a compiled design. Plan is nil when the design did not get past the schema (IB000).
@@ -69,7 +71,7 @@ func Compile(paths []string, opts Options) (res *Result, err error) {
 		return &Result{Diagnostics: diags}, nil
 	}
 	labels := collectPositions(in, cwd)
-	v, diags, err := unifyWithSchema(ctx, in.value, cwd, labels)
+	v, diags, err := unifyWithSchema(ctx, in.value, cwd, labels, opts.schemaAsWritten)
 	if err != nil {
 		return nil, err
 	}
@@ -77,8 +79,12 @@ func Compile(paths []string, opts Options) (res *Result, err error) {
 		diags.Sort()
 		return &Result{Diagnostics: diags}, nil
 	}
+	defs, err := loadSchemaDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("internal error: embedded schema: %w", err)
+	}
 	var raw rawDesign
-	if err := decodeInto(v, &raw); err != nil {
+	if err := decodeInto(v, &raw, defs); err != nil {
 		// The value validated against the schema, so a decode failure is a mismatch between the schema and
 		// the Go types: ibcmc's bug, not the user's.
 		return nil, fmt.Errorf("internal error: decoding the validated design: %w", err)

@@ -226,22 +226,47 @@ func loadCUE(ctx *cue.Context, args []string, dir string) (cue.Value, []*ast.Fil
 }
 
 // unifyWithSchema unifies the user's value with #Design (user value first: the errors then carry the
-// user's paths and positions) and validates it to concrete values.
-func unifyWithSchema(ctx *cue.Context, user cue.Value, cwd string, labels positions) (cue.Value, diag.List, error) {
-	inst, err := loadSchemaInstance()
+// user's paths and positions) and validates it to concrete values. It tries the evaluation schema first
+// (evalschema.go) and falls back to the schema as written when that does not validate, so diagnostics
+// always come from the schema as written.
+func unifyWithSchema(ctx *cue.Context, user cue.Value, cwd string, labels positions, asWritten bool) (cue.Value, diag.List, error) {
+	if !asWritten {
+		v, ok, err := unifyWithEvalSchema(ctx, user)
+		if err != nil || ok {
+			return v, nil, err
+		}
+	}
+	def, err := designDef(ctx, loadSchemaInstance)
 	if err != nil {
-		return cue.Value{}, nil, fmt.Errorf("internal error: embedded schema: %w", err)
+		return cue.Value{}, nil, err
 	}
-	sv := ctx.BuildInstance(inst)
-	if sv.Err() != nil {
-		return cue.Value{}, nil, fmt.Errorf("internal error: embedded schema: %w", sv.Err())
-	}
-	def := sv.LookupPath(cue.ParsePath(schema.DesignSelector))
 	v := user.Unify(def)
 	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
 		return v, cueDiagnostics(err, cwd, labels), nil
 	}
 	return v, nil, nil
+}
+
+// unifyWithEvalSchema reports whether the design validates against the evaluation schema.
+func unifyWithEvalSchema(ctx *cue.Context, user cue.Value) (cue.Value, bool, error) {
+	def, err := designDef(ctx, loadEvalSchemaInstance)
+	if err != nil {
+		return cue.Value{}, false, err
+	}
+	v := user.Unify(def)
+	return v, v.Validate(cue.Concrete(true), cue.Final()) == nil, nil
+}
+
+func designDef(ctx *cue.Context, load func() (*build.Instance, error)) (cue.Value, error) {
+	inst, err := load()
+	if err != nil {
+		return cue.Value{}, fmt.Errorf("internal error: embedded schema: %w", err)
+	}
+	sv := ctx.BuildInstance(inst)
+	if sv.Err() != nil {
+		return cue.Value{}, fmt.Errorf("internal error: embedded schema: %w", sv.Err())
+	}
+	return sv.LookupPath(cue.ParsePath(schema.DesignSelector)), nil
 }
 
 // yamlSyntaxDiagnostics reports a YAML syntax error. The YAML decoder returns some errors ("found
