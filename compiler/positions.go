@@ -23,31 +23,43 @@ func collectPositions(in *userInput, cwd string) positions {
 // positionsOf maps the paths written in parsed files and JSON documents to their label positions.
 func positionsOf(files []*ast.File, exprs []ast.Expr, cwd string) positions {
 	m := positions{}
+	w := &positionWalker{m: m, cwd: cwd}
 	for _, f := range files {
 		if _, ok := m[fileKey]; !ok && f.Filename != "" {
 			m[fileKey] = diag.Pos{File: displayPath(f.Filename, cwd), Line: 1, Column: 1}
 		}
 		for _, d := range f.Decls {
-			m.walk(d, "", cwd)
+			w.walk(d, "")
 		}
 	}
 	for _, e := range exprs {
 		if _, ok := m[fileKey]; !ok && e.Pos().IsValid() {
 			m[fileKey] = diag.Pos{File: displayPath(e.Pos().Filename(), cwd), Line: 1, Column: 1}
 		}
-		m.walk(e, "", cwd)
+		w.walk(e, "")
 	}
 	return m
 }
 
-func (m positions) record(path string, p token.Pos, cwd string) {
-	if _, ok := m[path]; ok || !p.IsValid() {
-		return
-	}
-	m[path] = diag.Pos{File: displayPath(p.Filename(), cwd), Line: p.Line(), Column: p.Column()}
+// positionWalker records label positions; it remembers the display name of the last file, since every
+// label of a file shares it and filepath.Rel per label showed in profiles of large designs.
+type positionWalker struct {
+	m                     positions
+	cwd                   string
+	lastFile, lastDisplay string
 }
 
-func (m positions) walk(n ast.Node, prefix string, cwd string) {
+func (w *positionWalker) record(path string, p token.Pos) {
+	if _, ok := w.m[path]; ok || !p.IsValid() {
+		return
+	}
+	if f := p.Filename(); f != w.lastFile || w.lastDisplay == "" {
+		w.lastFile, w.lastDisplay = f, displayPath(f, w.cwd)
+	}
+	w.m[path] = diag.Pos{File: w.lastDisplay, Line: p.Line(), Column: p.Column()}
+}
+
+func (w *positionWalker) walk(n ast.Node, prefix string) {
 	switch x := n.(type) {
 	case *ast.Field:
 		name, _, err := ast.LabelName(x.Label)
@@ -55,25 +67,25 @@ func (m positions) walk(n ast.Node, prefix string, cwd string) {
 			return // pattern constraints and computed labels write no single path
 		}
 		p := plan.Join(prefix, name)
-		m.record(p, x.Label.Pos(), cwd)
-		m.walk(x.Value, p, cwd)
+		w.record(p, x.Label.Pos())
+		w.walk(x.Value, p)
 	case *ast.StructLit:
 		for _, e := range x.Elts {
-			m.walk(e, prefix, cwd)
+			w.walk(e, prefix)
 		}
 	case *ast.ListLit:
 		for i, e := range x.Elts {
 			p := plan.Index(prefix, i)
-			m.record(p, e.Pos(), cwd)
-			m.walk(e, p, cwd)
+			w.record(p, e.Pos())
+			w.walk(e, p)
 		}
 	case *ast.EmbedDecl:
-		m.walk(x.Expr, prefix, cwd)
+		w.walk(x.Expr, prefix)
 	case *ast.BinaryExpr:
-		m.walk(x.X, prefix, cwd)
-		m.walk(x.Y, prefix, cwd)
+		w.walk(x.X, prefix)
+		w.walk(x.Y, prefix)
 	case *ast.ParenExpr:
-		m.walk(x.X, prefix, cwd)
+		w.walk(x.X, prefix)
 	}
 }
 

@@ -1,12 +1,25 @@
 package plan
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 )
 
-var identifier = regexp.MustCompile(`^[A-Za-z$][A-Za-z0-9_$]*$`)
+// isIdentifier reports whether e matches ^[A-Za-z$][A-Za-z0-9_$]*$ (by hand: it runs for every label of
+// a design).
+func isIdentifier(e string) bool {
+	if e == "" {
+		return false
+	}
+	for i := 0; i < len(e); i++ {
+		c := e[i]
+		letter := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '$'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return true
+}
 
 // Path joins selectors into a design path in CUE syntax: identifiers bare, other names quoted
 // (clients."domain-laptops".install). Diagnostics and positions use the same spelling.
@@ -23,7 +36,7 @@ func Path(elems ...string) string {
 
 // Selector spells one path element.
 func Selector(e string) string {
-	if identifier.MatchString(e) {
+	if isIdentifier(e) {
 		return e
 	}
 	return strconv.Quote(e)
