@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 )
@@ -58,14 +59,12 @@ func (d *decoder) decode(v cue.Value, rv reflect.Value) error {
 		}
 		rv.Set(elem)
 	case reflect.Struct:
-		t := rv.Type()
-		for i := 0; i < t.NumField(); i++ {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			if name == "" || name == "-" {
+		for i, f := range structFields(rv.Type()) {
+			if f.name == "" {
 				continue
 			}
-			d.push(pathElem{name: name})
-			fv := v.LookupPath(cue.MakePath(cue.Str(name)))
+			d.push(pathElem{name: f.name})
+			fv := v.LookupPath(f.path)
 			var err error
 			if fv.Exists() {
 				err = d.decode(fv, rv.Field(i))
@@ -151,4 +150,28 @@ func (d *decoder) applyDefault(rv reflect.Value) error {
 	}
 	rv.Set(dv.Convert(rv.Type()))
 	return nil
+}
+
+// goField is a struct field's JSON name and the CUE path that looks it up, made once per type.
+type goField struct {
+	name string // "" for fields without a JSON name
+	path cue.Path
+}
+
+var fieldCache sync.Map // reflect.Type → []goField
+
+func structFields(t reflect.Type) []goField {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.([]goField)
+	}
+	fields := make([]goField, t.NumField())
+	for i := range fields {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		fields[i] = goField{name: name, path: cue.MakePath(cue.Str(name))}
+	}
+	fieldCache.Store(t, fields)
+	return fields
 }
