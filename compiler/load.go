@@ -69,42 +69,83 @@ type userInput struct {
 	exprs []ast.Expr // JSON documents
 }
 
-// loadUser reads the design files or directory. I/O problems are UsageErrors; CUE syntax and evaluation
-// problems are returned as diagnostics.
-func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.List, error) {
+// designInputs are the design files named on the command line, checked and sorted by kind.
+type designInputs struct {
+	cueFiles  []string
+	dataFiles []string // .json, .yaml, .yml
+	dir       string   // a directory holding one CUE package; then the lists are empty
+	dirFirst  string   // its first .cue file, for errors without a position
+}
+
+// checkInputs checks that every path exists, is under the size cap and is of a supported kind. Problems
+// are UsageErrors.
+func checkInputs(paths []string) (*designInputs, error) {
 	if len(paths) == 0 {
-		return nil, nil, usagef("no design given: name one or more .cue, .json or .yaml files, or a directory")
+		return nil, usagef("no design given: name one or more .cue, .json or .yaml files, or a directory")
 	}
-	var cueFiles, dataFiles []string
+	in := &designInputs{}
 	var dirs []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, nil, usagef("%s: no such file or directory", p)
+				return nil, usagef("%s: no such file or directory", p)
 			}
-			return nil, nil, usagef("%v", err)
+			return nil, usagef("%v", err)
 		}
 		if st.IsDir() {
 			dirs = append(dirs, p)
 			continue
 		}
 		if st.Size() > MaxInputBytes {
-			return nil, nil, usagef("%s: %d bytes is over the %d-byte limit for a design file", p, st.Size(), MaxInputBytes)
+			return nil, usagef("%s: %d bytes is over the %d-byte limit for a design file", p, st.Size(), MaxInputBytes)
 		}
 		switch strings.ToLower(filepath.Ext(p)) {
 		case ".cue":
-			cueFiles = append(cueFiles, p)
+			in.cueFiles = append(in.cueFiles, p)
 		case ".json", ".yaml", ".yml":
-			dataFiles = append(dataFiles, p)
+			in.dataFiles = append(in.dataFiles, p)
 		default:
-			return nil, nil, usagef("%s: unsupported file type (want .cue, .json, .yaml or .yml)", p)
+			return nil, usagef("%s: unsupported file type (want .cue, .json, .yaml or .yml)", p)
 		}
 	}
-	if len(dirs) > 0 && (len(dirs) > 1 || len(cueFiles)+len(dataFiles) > 0) {
-		return nil, nil, usagef("give either one directory holding a CUE package or a list of files, not both")
+	if len(dirs) > 0 && (len(dirs) > 1 || len(in.cueFiles)+len(in.dataFiles) > 0) {
+		return nil, usagef("give either one directory holding a CUE package or a list of files, not both")
 	}
+	if len(dirs) == 1 {
+		entries, err := os.ReadDir(dirs[0])
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
+				if info, err := e.Info(); err == nil && info.Size() > MaxInputBytes {
+					return nil, usagef("%s: over the %d-byte limit for a design file", filepath.Join(dirs[0], e.Name()), MaxInputBytes)
+				}
+				if in.dirFirst == "" {
+					in.dirFirst = filepath.Join(dirs[0], e.Name())
+				}
+			}
+		}
+		if in.dirFirst == "" {
+			return nil, usagef("%s: directory holds no .cue files", dirs[0])
+		}
+		in.dir = dirs[0]
+	}
+	return in, nil
+}
 
+// loadUser reads the design files or directory on their own, without the schema. I/O problems are
+// UsageErrors; CUE syntax and evaluation problems are returned as diagnostics.
+func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.List, error) {
+	inputs, err := checkInputs(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	return loadInputs(ctx, inputs, cwd)
+}
+
+func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput, diag.List, error) {
 	in := &userInput{}
 	var values []cue.Value
 	var diags diag.List
@@ -118,42 +159,25 @@ func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.Li
 		diags = append(diags, cueDiagnostics(err, cwd, labels)...)
 	}
 
-	if len(dirs) == 1 {
-		entries, err := os.ReadDir(dirs[0])
+	if inputs.dir != "" {
+		v, files, err := loadCUE(ctx, []string{"."}, inputs.dir)
 		if err != nil {
-			return nil, nil, usagef("%v", err)
-		}
-		hasCUE := false
-		for _, e := range entries {
-			if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
-				hasCUE = true
-				if info, err := e.Info(); err == nil && info.Size() > MaxInputBytes {
-					return nil, nil, usagef("%s: over the %d-byte limit for a design file", filepath.Join(dirs[0], e.Name()), MaxInputBytes)
-				}
-			}
-		}
-		if !hasCUE {
-			return nil, nil, usagef("%s: directory holds no .cue files", dirs[0])
-		}
-		cueFiles = nil
-		v, files, err := loadCUE(ctx, []string{"."}, dirs[0])
-		if err != nil {
-			addErr(err, files, firstCUEFile(dirs[0], entries))
+			addErr(err, files, inputs.dirFirst)
 		} else {
 			values = append(values, v)
 			in.files = append(in.files, files...)
 		}
 	}
-	if len(cueFiles) > 0 {
-		v, files, err := loadCUE(ctx, cueFiles, "")
+	if len(inputs.cueFiles) > 0 {
+		v, files, err := loadCUE(ctx, inputs.cueFiles, "")
 		if err != nil {
-			addErr(err, files, cueFiles[0])
+			addErr(err, files, inputs.cueFiles[0])
 		} else {
 			values = append(values, v)
 			in.files = append(in.files, files...)
 		}
 	}
-	for _, p := range dataFiles {
+	for _, p := range inputs.dataFiles {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return nil, nil, usagef("%v", err)
@@ -196,16 +220,6 @@ func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.Li
 	}
 	in.value = v
 	return in, nil, nil
-}
-
-// firstCUEFile names the first .cue file of a package directory, for errors without a position.
-func firstCUEFile(dir string, entries []os.DirEntry) string {
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
-			return filepath.Join(dir, e.Name())
-		}
-	}
-	return ""
 }
 
 func loadCUE(ctx *cue.Context, args []string, dir string) (cue.Value, []*ast.File, error) {
