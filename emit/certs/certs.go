@@ -4,6 +4,7 @@ package certs
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
@@ -13,21 +14,40 @@ import (
 
 // Emit writes one .inf and one .cnf per certificate request.
 func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
-	var files []emit.File
+	w := newWriter(p, o)
+	w.block = 256 << 10
+	files := make([]emit.File, 0, 2*len(p.CertRequests))
 	for _, r := range p.CertRequests {
-		inf, err := INF(p, o, r)
-		if err != nil {
+		if err := w.inf(r); err != nil {
 			return nil, err
 		}
-		cnf, err := CNF(p, o, r)
-		if err != nil {
+		inf := w.content()
+		if err := w.cnf(r); err != nil {
 			return nil, err
 		}
 		files = append(files,
-			emit.File{Path: "certs/" + r.ID + ".inf", Content: []byte(inf)},
-			emit.File{Path: "certs/" + r.ID + ".cnf", Content: []byte(cnf)})
+			emit.File{Path: "certs/" + r.ID + ".inf", Content: inf},
+			emit.File{Path: "certs/" + r.ID + ".cnf", Content: w.content()})
 	}
 	return files, nil
+}
+
+// INF is the certreq request file of one request (see writer.inf).
+func INF(p *plan.Plan, o emit.Options, r *plan.CertRequest) (string, error) {
+	w := newWriter(p, o)
+	if err := w.inf(r); err != nil {
+		return "", err
+	}
+	return string(w.b), nil
+}
+
+// CNF is the OpenSSL req configuration of one request (see writer.cnf).
+func CNF(p *plan.Plan, o emit.Options, r *plan.CertRequest) (string, error) {
+	w := newWriter(p, o)
+	if err := w.cnf(r); err != nil {
+		return "", err
+	}
+	return string(w.b), nil
 }
 
 // ekuNames are the extended key usages' names, as Windows shows them and as OpenSSL spells them.
@@ -64,180 +84,242 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// lines joins lines with a line ending.
-type lines struct {
-	b   strings.Builder
+// writer writes the request files by appending into shared blocks: a design has thousands of requests,
+// and formatting each line through fmt and intermediate strings, then copying each file, was most of the
+// build's time.
+type writer struct {
+	b []byte // the last file written; its capacity runs to the end of its block
+	// block is the size of the blocks files are carved from; 0 writes each file on its own.
+	block int
+	// The provenance lines are the same in every file of a build.
+	provINF, provCNF string
+}
+
+func newWriter(p *plan.Plan, o emit.Options) *writer {
+	return &writer{
+		provINF: strings.TrimSuffix(emit.Provenance(emit.INF, p, o), "\n"),
+		provCNF: emit.Provenance(emit.Hash, p, o),
+	}
+}
+
+// start begins a file with these line endings after the last one, or in a new block when little room is
+// left. (A file that outgrows the room is moved by append, like any slice.) The caller keeps the text in
+// a local variable while it writes, so that the stores of each append need no GC write barrier, and
+// hands it back with end.
+func (w *writer) start(eol string) text {
+	b := w.b[len(w.b):]
+	if cap(b) < 4<<10 {
+		b = make([]byte, 0, w.block)
+	}
+	return text{b: b, eol: eol}
+}
+
+// end records the file t holds as the last one written.
+func (w *writer) end(t *text) {
+	w.b = t.b
+}
+
+// content is the last file written. Its capacity ends with it, so appending to one file's content can
+// never write into the next file's.
+func (w *writer) content() []byte {
+	return w.b[:len(w.b):len(w.b)]
+}
+
+// text is one file being written.
+type text struct {
+	b   []byte
 	eol string
 }
 
-func (l *lines) add(format string, args ...any) {
-	fmt.Fprintf(&l.b, format, args...)
-	l.b.WriteString(l.eol)
+// line writes the parts and a line ending.
+func (t *text) line(parts ...string) {
+	b := t.b
+	for _, s := range parts {
+		b = append(b, s...)
+	}
+	t.b = append(b, t.eol...)
 }
 
 // comment writes a comment line; the text is made single-line so no value can start a directive.
-func (l *lines) comment(prefix, format string, args ...any) {
-	l.b.WriteString(prefix)
-	l.b.WriteString(emit.SanitizeComment(fmt.Sprintf(format, args...)))
-	l.b.WriteString(l.eol)
+func (t *text) comment(prefix string, parts ...string) {
+	b := append(t.b, prefix...)
+	start := len(b)
+	for _, s := range parts {
+		b = append(b, s...)
+	}
+	b = escape.OneLineTail(b, start)
+	t.b = append(b, t.eol...)
 }
 
-// whereToRequest says where the certreq commands run: where the certificate is used, or any Windows
-// server when the certificate is exported from there.
-func whereToRequest(r *plan.CertRequest) string {
+// inf writes the certreq request file. Syntax: Microsoft's certreq reference ("certreq -new"); the SAN
+// uses the "{text}" form with one dns= entry per _continue_ line, '&' between entries (facts §4.2).
+// Windows tools get CRLF line endings.
+func (w *writer) inf(r *plan.CertRequest) error {
+	if err := check(r); err != nil {
+		return err
+	}
+	t := w.start("\r\n")
+	t.line(w.provINF)
+	t.comment("; ", r.ID, ": ", r.Description, ".")
+	t.comment("; ", "Install: ", r.InstallOn, ".")
+	// The certreq commands run where the certificate is used, or on any Windows server when the certificate
+	// is exported from there.
 	switch r.Purpose {
 	case plan.PurposeCMGServer:
-		return "on a Windows server"
+		t.comment("; ", "Create the key and the request on a Windows server, as an administrator:")
 	case plan.PurposeProxyServer, plan.PurposeProxyClient:
-		return fmt.Sprintf("on proxy %s if it runs Windows (otherwise use %s.cnf)", r.Subject, r.ID)
+		t.comment("; ", "Create the key and the request on proxy ", r.Subject, " if it runs Windows (otherwise use ", r.ID, ".cnf), as an administrator:")
+	default:
+		t.comment("; ", "Create the key and the request on ", r.Subject, ", as an administrator:")
 	}
-	return "on " + r.Subject
-}
-
-// INF is the certreq request file. Syntax: Microsoft's certreq reference ("certreq -new"); the SAN uses the
-// "{text}" form with one dns= entry per _continue_ line, '&' between entries (facts §4.2). Windows tools
-// get CRLF line endings.
-func INF(p *plan.Plan, o emit.Options, r *plan.CertRequest) (string, error) {
-	if err := check(r); err != nil {
-		return "", err
-	}
-	l := &lines{eol: "\r\n"}
-	l.b.WriteString(strings.TrimSuffix(emit.Provenance(emit.INF, p, o), "\n"))
-	l.b.WriteString(l.eol)
-	l.comment("; ", "%s: %s.", r.ID, r.Description)
-	l.comment("; ", "Install: %s.", r.InstallOn)
-	l.comment("; ", "Create the key and the request %s, as an administrator:", whereToRequest(r))
-	l.comment("; ", "  certreq -new -machine %s.inf %s.req", r.ID, r.ID)
+	t.comment("; ", "  certreq -new -machine ", r.ID, ".inf ", r.ID, ".req")
 	if r.Template != "" {
-		l.comment("; ", "  certreq -submit -config \"<CA host>\\<CA name>\" %s.req %s.cer", r.ID, r.ID)
+		t.comment("; ", `  certreq -submit -config "<CA host>\<CA name>" `, r.ID, ".req ", r.ID, ".cer")
 	} else {
-		l.comment("; ", "  submit %s.req to %s (it issues without a certificate template) and save the answer as %s.cer", r.ID, r.Authority, r.ID)
+		t.comment("; ", "  submit ", r.ID, ".req to ", r.Authority, " (it issues without a certificate template) and save the answer as ", r.ID, ".cer")
 	}
-	l.comment("; ", "  certreq -accept -machine %s.cer", r.ID)
+	t.comment("; ", "  certreq -accept -machine ", r.ID, ".cer")
 	if r.Exportable {
-		l.comment("; ", "  certutil -exportPFX -p \"<password>\" My <serial number> %s.pfx", r.ID)
+		t.comment("; ", `  certutil -exportPFX -p "<password>" My <serial number> `, r.ID, ".pfx")
 	}
-	l.add("")
-	l.add("[Version]")
-	l.add(`Signature = "$Windows NT$"`)
-	l.add("")
-	subject, err := escape.INF("CN=" + r.CommonName)
-	if err != nil {
-		return "", fmt.Errorf("%s: subject: %w", r.ID, err)
+	t.line()
+	t.line("[Version]")
+	t.line(`Signature = "$Windows NT$"`)
+	t.line()
+	t.line("[NewRequest]")
+	var err error
+	t.b = append(t.b, "Subject = "...)
+	if t.b, err = escape.AppendINF(t.b, "CN="+r.CommonName); err != nil {
+		return fmt.Errorf("%s: subject: %w", r.ID, err)
 	}
-	provider, err := escape.INF(r.Provider)
-	if err != nil {
-		return "", fmt.Errorf("%s: provider: %w", r.ID, err)
+	t.line()
+	t.line("KeyAlgorithm = RSA")
+	t.b = append(t.b, "KeyLength = "...)
+	t.b = strconv.AppendInt(t.b, int64(r.KeyLength), 10)
+	t.line()
+	t.line("KeyUsage = 0xa0 ; digital signature, key encipherment")
+	t.line("MachineKeySet = TRUE")
+	t.line("Exportable = ", upperBool(r.Exportable))
+	t.b = append(t.b, "ProviderName = "...)
+	if t.b, err = escape.AppendINF(t.b, r.Provider); err != nil {
+		return fmt.Errorf("%s: provider: %w", r.ID, err)
 	}
-	l.add("[NewRequest]")
-	l.add("Subject = %s", subject)
-	l.add("KeyAlgorithm = RSA")
-	l.add("KeyLength = %d", r.KeyLength)
-	l.add("KeyUsage = 0xa0 ; digital signature, key encipherment")
-	l.add("MachineKeySet = TRUE")
-	l.add("Exportable = %s", strings.ToUpper(fmt.Sprint(r.Exportable)))
-	l.add("ProviderName = %s", provider)
+	t.line()
 	// A legacy CSP needs its type and the key exchange key spec; a CNG key storage provider sets both itself.
 	if r.Provider == plan.ProviderCSP {
-		l.add("ProviderType = 12")
-		l.add("KeySpec = 1 ; AT_KEYEXCHANGE")
+		t.line("ProviderType = 12")
+		t.line("KeySpec = 1 ; AT_KEYEXCHANGE")
 	}
-	l.add("HashAlgorithm = %s", r.Hash)
-	l.add("RequestType = PKCS10")
-	l.add("SMIME = FALSE")
-	l.add("")
-	l.add("[EnhancedKeyUsageExtension]")
+	t.line("HashAlgorithm = ", r.Hash)
+	t.line("RequestType = PKCS10")
+	t.line("SMIME = FALSE")
+	t.line()
+	t.line("[EnhancedKeyUsageExtension]")
 	for _, oid := range r.EKUs {
 		name := ekuNames[oid].windows
 		if name == "" {
-			l.add("OID = %s", oid)
+			t.line("OID = ", oid)
 			continue
 		}
-		l.add("OID = %s ; %s", oid, name)
+		t.line("OID = ", oid, " ; ", name)
 	}
-	l.add("")
-	l.add("[Extensions]")
-	l.add("; Subject alternative names")
-	l.add(`2.5.29.17 = "{text}"`)
+	t.line()
+	t.line("[Extensions]")
+	t.line("; Subject alternative names")
+	t.line(`2.5.29.17 = "{text}"`)
 	for i, name := range r.DNSNames {
 		v, err := escape.INFSANValue(name)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", r.ID, err)
+			return fmt.Errorf("%s: %w", r.ID, err)
 		}
 		sep := "&"
 		if i == len(r.DNSNames)-1 {
 			sep = ""
 		}
-		l.add(`_continue_ = "dns=%s%s"`, v, sep)
+		t.line(`_continue_ = "dns=`, v, sep, `"`)
 	}
 	if r.Template != "" {
-		tmpl, err := escape.INF(r.Template)
-		if err != nil {
-			return "", fmt.Errorf("%s: template: %w", r.ID, err)
+		t.line()
+		t.line("[RequestAttributes]")
+		t.line("; The template's name (General tab, Template name), which can differ from its display name.")
+		t.b = append(t.b, "CertificateTemplate = "...)
+		if t.b, err = escape.AppendINF(t.b, r.Template); err != nil {
+			return fmt.Errorf("%s: template: %w", r.ID, err)
 		}
-		l.add("")
-		l.add("[RequestAttributes]")
-		l.add("; The template's name (General tab, Template name), which can differ from its display name.")
-		l.add("CertificateTemplate = %s", tmpl)
+		t.line()
 	}
-	return l.b.String(), nil
+	w.end(&t)
+	return nil
 }
 
-// CNF is the OpenSSL req configuration: `openssl req -new -config X.cnf -newkey rsa:N -nodes -keyout X.key
-// -out X.csr` makes a CSR with the same subject, names and usages as the .inf (facts §4.3, verified).
-func CNF(p *plan.Plan, o emit.Options, r *plan.CertRequest) (string, error) {
-	if err := check(r); err != nil {
-		return "", err
+// upperBool spells a boolean as INF files do.
+func upperBool(v bool) string {
+	if v {
+		return "TRUE"
 	}
-	l := &lines{eol: "\n"}
-	l.b.WriteString(emit.Provenance(emit.Hash, p, o))
-	l.comment("# ", "%s: %s.", r.ID, r.Description)
-	l.comment("# ", "Install: %s.", r.InstallOn)
-	l.comment("# ", "Create the key and the request:")
-	l.comment("# ", "  openssl req -new -config %s.cnf -newkey rsa:%d -nodes -keyout %s.key -out %s.csr", r.ID, r.KeyLength, r.ID, r.ID)
+	return "FALSE"
+}
+
+// cnf writes the OpenSSL req configuration: `openssl req -new -config X.cnf -newkey rsa:N -nodes -keyout
+// X.key -out X.csr` makes a CSR with the same subject, names and usages as the .inf (facts §4.3, verified).
+func (w *writer) cnf(r *plan.CertRequest) error {
+	if err := check(r); err != nil {
+		return err
+	}
+	t := w.start("\n")
+	t.b = append(t.b, w.provCNF...)
+	keyLength := strconv.Itoa(r.KeyLength)
+	t.comment("# ", r.ID, ": ", r.Description, ".")
+	t.comment("# ", "Install: ", r.InstallOn, ".")
+	t.comment("# ", "Create the key and the request:")
+	t.comment("# ", "  openssl req -new -config ", r.ID, ".cnf -newkey rsa:", keyLength, " -nodes -keyout ", r.ID, ".key -out ", r.ID, ".csr")
 	if r.Template != "" {
-		l.comment("# ", "Submit it to the enterprise CA with its template, on a Windows machine:")
-		l.comment("# ", "  certreq -submit -attrib \"CertificateTemplate:%s\" %s.csr %s.cer", r.Template, r.ID, r.ID)
+		t.comment("# ", "Submit it to the enterprise CA with its template, on a Windows machine:")
+		t.comment("# ", `  certreq -submit -attrib "CertificateTemplate:`, r.Template, `" `, r.ID, ".csr ", r.ID, ".cer")
 	} else {
-		l.comment("# ", "Submit %s.csr to %s (it issues without a certificate template).", r.ID, r.Authority)
+		t.comment("# ", "Submit ", r.ID, ".csr to ", r.Authority, " (it issues without a certificate template).")
 	}
 	if r.Exportable {
-		l.comment("# ", "The private key must be exportable: bundle it with the certificate as .pfx (openssl pkcs12 -export).")
+		t.comment("# ", "The private key must be exportable: bundle it with the certificate as .pfx (openssl pkcs12 -export).")
 	}
 	cn, err := escape.OpenSSL(r.CommonName)
 	if err != nil {
-		return "", fmt.Errorf("%s: common name: %w", r.ID, err)
+		return fmt.Errorf("%s: common name: %w", r.ID, err)
 	}
-	var ekus []string
-	for _, oid := range r.EKUs {
-		ekus = append(ekus, cmpOr(ekuNames[oid].openssl, oid))
+	t.line()
+	t.line("[ req ]")
+	t.line("default_bits       = ", keyLength)
+	t.line("default_md         = ", r.Hash)
+	t.line("prompt             = no")
+	t.line("utf8               = yes")
+	t.line("string_mask        = utf8only")
+	t.line("distinguished_name = dn")
+	t.line("req_extensions     = v3_req")
+	t.line()
+	t.line("[ dn ]")
+	t.line("CN = ", cn)
+	t.line()
+	t.line("[ v3_req ]")
+	t.line("basicConstraints = critical, CA:FALSE")
+	t.line("keyUsage         = critical, digitalSignature, keyEncipherment")
+	t.b = append(t.b, "extendedKeyUsage = "...)
+	for i, oid := range r.EKUs {
+		if i > 0 {
+			t.b = append(t.b, ", "...)
+		}
+		t.b = append(t.b, cmpOr(ekuNames[oid].openssl, oid)...)
 	}
-	l.add("")
-	l.add("[ req ]")
-	l.add("default_bits       = %d", r.KeyLength)
-	l.add("default_md         = %s", r.Hash)
-	l.add("prompt             = no")
-	l.add("utf8               = yes")
-	l.add("string_mask        = utf8only")
-	l.add("distinguished_name = dn")
-	l.add("req_extensions     = v3_req")
-	l.add("")
-	l.add("[ dn ]")
-	l.add("CN = %s", cn)
-	l.add("")
-	l.add("[ v3_req ]")
-	l.add("basicConstraints = critical, CA:FALSE")
-	l.add("keyUsage         = critical, digitalSignature, keyEncipherment")
-	l.add("extendedKeyUsage = %s", strings.Join(ekus, ", "))
-	l.add("subjectAltName   = @san")
-	l.add("")
-	l.add("[ san ]")
+	t.line()
+	t.line("subjectAltName   = @san")
+	t.line()
+	t.line("[ san ]")
 	for i, name := range r.DNSNames {
 		v, err := escape.OpenSSLDNSName(name)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", r.ID, err)
+			return fmt.Errorf("%s: %w", r.ID, err)
 		}
-		l.add("DNS.%d = %s", i+1, v)
+		t.line("DNS.", strconv.Itoa(i+1), " = ", v)
 	}
-	return l.b.String(), nil
+	w.end(&t)
+	return nil
 }

@@ -9,12 +9,30 @@ import (
 // doubled and '%' doubled (INF string substitution reads %name%), so ';', '=', '[' and ']' stay literal.
 // An INF value cannot span lines, so a control character is refused.
 func INF(s string) (string, error) {
+	b, err := AppendINF(nil, s)
+	return string(b), err
+}
+
+// AppendINF appends INF(s) to dst, for a file written into a buffer.
+func AppendINF(dst []byte, s string) ([]byte, error) {
 	for _, r := range s {
 		if isControl(r) {
-			return "", fmt.Errorf("value %q holds a control character; an INF file cannot carry it", s)
+			return dst, fmt.Errorf("value %q holds a control character; an INF file cannot carry it", s)
 		}
 	}
-	return `"` + infQuote.Replace(s) + `"`, nil
+	dst = append(dst, '"')
+	for {
+		// '"' and '%' are ASCII: no byte of a multi-byte character can be one.
+		i := strings.IndexAny(s, `"%`)
+		if i < 0 {
+			break
+		}
+		dst = append(dst, s[:i+1]...)
+		dst = append(dst, s[i]) // doubled
+		s = s[i+1:]
+	}
+	dst = append(dst, s...)
+	return append(dst, '"'), nil
 }
 
 // INFSANValue checks one value of certreq's "{text}" subject alternative name list (dns=value&dns=value):
@@ -43,6 +61,3 @@ func dnsName(s string) error {
 	}
 	return nil
 }
-
-// infQuote is built once: a strings.Replacer is costly to construct and safe for concurrent use.
-var infQuote = strings.NewReplacer(`"`, `""`, `%`, `%%`)

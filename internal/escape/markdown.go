@@ -3,6 +3,8 @@
 package escape
 
 import (
+	"bytes"
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 )
@@ -41,7 +43,7 @@ func MarkdownCode(s string) string {
 func OneLine(s string) string {
 	// Most text is valid UTF-8 without such a character: return it as is rather than copying it. (The copy
 	// also replaces invalid UTF-8 with U+FFFD, which the artifact formats rely on.)
-	if utf8.ValidString(s) && strings.IndexFunc(s, isLineBreaking) < 0 {
+	if oneLine(s) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -54,4 +56,73 @@ func OneLine(s string) string {
 
 func isLineBreaking(r rune) bool {
 	return r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085'
+}
+
+// OneLineTail applies OneLine to b[start:], for a line composed directly in a buffer: the composed text
+// is checked as a whole, as OneLine would check it. b[:start] is kept; the tail is copied only when it
+// must change.
+func OneLineTail(b []byte, start int) []byte {
+	tail := b[start:]
+	i := printableBytes(tail)
+	if i == len(tail) {
+		return b
+	}
+	if rest := tail[i:]; utf8.Valid(rest) && bytes.IndexFunc(rest, isLineBreaking) < 0 {
+		return b
+	}
+	return append(b[:start], OneLine(string(tail))...)
+}
+
+// oneLine reports whether OneLine would return s unchanged.
+func oneLine(s string) bool {
+	i := printableString(s)
+	if i == len(s) {
+		return true
+	}
+	rest := s[i:]
+	return utf8.ValidString(rest) && strings.IndexFunc(rest, isLineBreaking) < 0
+}
+
+// Most text is printable ASCII (' ' to '~'), which OneLine never changes: printableBytes and
+// printableString find the length of such a prefix eight bytes at a time, much faster than decoding runes.
+
+func printableBytes(s []byte) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if !printable8(binary.LittleEndian.Uint64(s[i:])) {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i]-' ' > '~'-' ' {
+			return i
+		}
+	}
+	return len(s)
+}
+
+func printableString(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if !printable8(w) {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i]-' ' > '~'-' ' {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// printable8 reports whether all eight bytes of w are printable ASCII. A byte's high bit ends up set in
+// the mask when the byte is below ' ' (the subtraction borrows), is '~'+1 = DEL (the addition reaches
+// 0x80) or is not ASCII. A borrow or carry crosses into the next byte only from a byte that is itself
+// flagged, so there are no false negatives.
+func printable8(w uint64) bool {
+	const ones, spaces, highs = 0x0101010101010101, 0x2020202020202020, 0x8080808080808080
+	return ((w-spaces)&^w|w|(w+ones))&highs == 0
 }
