@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 
 	"github.com/ibcmc/ibcmc/diag"
@@ -42,6 +43,30 @@ var derivers = []Deriver{
 	deriveCertRequests, // reads the endpoints
 }
 
+// evaluate gives the design unified with the schema and validated, or the diagnostics that say why it is
+// not valid. A design written in CUE is first evaluated in one pass with the evaluation schema embedded in
+// its package (evalschema.go); when that does not validate, or for JSON and YAML, the design is loaded on
+// its own and unified with the schema, whose diagnostics are then the ones reported.
+func evaluate(inputs *designInputs, cwd string, opts Options) (cue.Value, *userInput, positions, diag.List, error) {
+	triedEmbedded := false
+	if !opts.schemaAsWritten && len(inputs.dataFiles) == 0 {
+		v, in, attempted, ok := evaluateEmbedded(cuecontext.New(), inputs)
+		if ok {
+			return v, in, collectPositions(in, cwd), nil, nil
+		}
+		triedEmbedded = attempted
+	}
+	ctx := cuecontext.New()
+	in, diags, err := loadInputs(ctx, inputs, cwd)
+	if err != nil || len(diags) > 0 {
+		return cue.Value{}, nil, nil, diags, err
+	}
+	labels := collectPositions(in, cwd)
+	// The evaluation schema already refused this design if the embedded pass ran.
+	v, diags, err := unifyWithSchema(ctx, in.value, cwd, labels, opts.schemaAsWritten || triedEmbedded)
+	return v, in, labels, diags, err
+}
+
 // Compile loads and checks the design. The error is for usage and I/O problems (exit 2); design problems
 // are diagnostics.
 func Compile(paths []string, opts Options) (res *Result, err error) {
@@ -61,17 +86,11 @@ func Compile(paths []string, opts Options) (res *Result, err error) {
 	if abs, err := filepath.Abs(cwd); err == nil {
 		cwd = abs
 	}
-	ctx := cuecontext.New()
-	in, diags, err := loadUser(ctx, paths, cwd)
+	inputs, err := checkInputs(paths)
 	if err != nil {
 		return nil, err
 	}
-	if len(diags) > 0 {
-		diags.Sort()
-		return &Result{Diagnostics: diags}, nil
-	}
-	labels := collectPositions(in, cwd)
-	v, diags, err := unifyWithSchema(ctx, in.value, cwd, labels, opts.schemaAsWritten)
+	v, _, labels, diags, err := evaluate(inputs, cwd, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +69,9 @@ func buildEvalSchemaInstance() (*build.Instance, error) {
 		return nil, err
 	}
 	tree["cue.mod/module.cue"] = &fstest.MapFile{Data: module}
+	if len(files) != 1 {
+		return nil, fmt.Errorf("the embedded evaluation schema expects one schema file, found %d", len(files))
+	}
 	for _, name := range files {
 		src, err := fs.ReadFile(schema.FS, name)
 		if err != nil {
@@ -84,6 +88,8 @@ func buildEvalSchemaInstance() (*build.Instance, error) {
 		}
 		tree[name] = &fstest.MapFile{Data: out}
 		evalSchemaText = append(evalSchemaText, out...)
+		// The schema is one file; the embedded form is made from the same transformed syntax tree.
+		evalSchemaEmbedded, evalSchemaDesignFields, evalSchemaEmbeddedErr = buildEmbeddedSchema(f)
 	}
 	insts := load.Instances([]string{"."}, &load.Config{
 		FS:         tree,
@@ -338,4 +344,146 @@ func schemaKey(elems []pathElem) string {
 		}
 	}
 	return string(b)
+}
+
+// embeddedPrefix renames the evaluation schema's definitions when it is compiled into the user's package:
+// hidden definitions (#_…) are private to the package and cannot collide with a design's own names.
+const embeddedPrefix = "#_ibcmc"
+
+// embeddedSchemaSource is the evaluation schema without its package clause, its definitions renamed, and
+// the fields of #Design declared at the package root, ready to be compiled as one more file of the user's
+// package. The fields are declared, not #Design embedded: a struct that embeds a definition stays open to
+// the fields it declares itself, so an embedded #Design would not close the user's structs. designFields
+// are the root's allowed field names; the root itself is checked in Go (evaluateEmbedded).
+func embeddedSchemaSource() (src []byte, designFields map[string]bool, err error) {
+	if _, err := loadEvalSchemaInstance(); err != nil {
+		return nil, nil, err
+	}
+	return evalSchemaEmbedded, evalSchemaDesignFields, evalSchemaEmbeddedErr
+}
+
+var (
+	evalSchemaEmbedded     []byte
+	evalSchemaDesignFields map[string]bool
+	evalSchemaEmbeddedErr  error
+)
+
+// buildEmbeddedSchema renames f's top-level definitions, drops its package clause and declares the fields
+// of #Design at the root.
+func buildEmbeddedSchema(f *ast.File) ([]byte, map[string]bool, error) {
+	defs := map[string]bool{}
+	var design *ast.StructLit
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.Field); ok {
+			if id, ok := fd.Label.(*ast.Ident); ok && strings.HasPrefix(id.Name, "#") {
+				defs[id.Name] = true
+				if id.Name == schema.DesignSelector {
+					design, _ = fd.Value.(*ast.StructLit)
+				}
+			}
+		}
+	}
+	if design == nil {
+		return nil, nil, fmt.Errorf("%s is not a struct literal", schema.DesignSelector)
+	}
+	ast.Walk(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && defs[id.Name] {
+			id.Name = embeddedPrefix + strings.TrimPrefix(id.Name, "#")
+		}
+		return true
+	}, nil)
+	fields := map[string]bool{}
+	decls := f.Decls[:0:0]
+	for _, d := range f.Decls {
+		if _, isPkg := d.(*ast.Package); !isPkg {
+			decls = append(decls, d)
+		}
+	}
+	for _, el := range design.Elts {
+		fd, ok := el.(*ast.Field)
+		if !ok {
+			return nil, nil, fmt.Errorf("%s holds a declaration that is not a field", schema.DesignSelector)
+		}
+		name, _, err := ast.LabelName(fd.Label)
+		if err != nil {
+			return nil, nil, err
+		}
+		fields[name] = true
+		decls = append(decls, &ast.Field{Label: ast.NewIdent(name), Constraint: fd.Constraint, Value: fd.Value})
+	}
+	f.Decls = decls
+	out, err := format.Node(f)
+	return out, fields, err
+}
+
+// evaluateEmbedded loads the user's CUE package with the evaluation schema as one more file and evaluates
+// both in one pass: the design is not evaluated once on its own and again unified with the schema. ok
+// reports a valid design; attempted is false when the package could not be set up this way (a load error,
+// or a design that uses the reserved definition names), which says nothing about the design's validity.
+func evaluateEmbedded(ctx *cue.Context, inputs *designInputs) (v cue.Value, in *userInput, attempted, ok bool) {
+	src, designFields, err := embeddedSchemaSource()
+	if err != nil {
+		return cue.Value{}, nil, false, false
+	}
+	args, dir := inputs.cueFiles, ""
+	if inputs.dir != "" {
+		args, dir = []string{"."}, inputs.dir
+	}
+	insts := load.Instances(args, &load.Config{Dir: dir})
+	if len(insts) != 1 || insts[0].Err != nil {
+		return cue.Value{}, nil, false, false
+	}
+	inst := insts[0]
+	userFiles := slices.Clone(inst.Files)
+	for _, f := range userFiles {
+		if declaresReserved(f) {
+			return cue.Value{}, nil, false, false
+		}
+	}
+	header := ""
+	if inst.PkgName != "" && inst.PkgName != "_" {
+		header = "package " + inst.PkgName + "\n\n"
+	}
+	sf, err := parser.ParseFile(path.Join(schemaPrefix, "design.cue"), append([]byte(header), src...))
+	if err != nil {
+		return cue.Value{}, nil, false, false
+	}
+	if err := inst.AddSyntax(sf); err != nil {
+		return cue.Value{}, nil, false, false
+	}
+	v = ctx.BuildInstance(inst)
+	if v.Err() != nil || v.Validate(cue.Concrete(true), cue.Final()) != nil {
+		return cue.Value{}, nil, true, false
+	}
+	// The root is open here; #Design closes it.
+	iter, err := v.Fields()
+	if err != nil {
+		return cue.Value{}, nil, true, false
+	}
+	for iter.Next() {
+		if !designFields[iter.Selector().Unquoted()] {
+			return cue.Value{}, nil, true, false
+		}
+	}
+	return v, &userInput{value: v, files: userFiles}, true, true
+}
+
+// declaresReserved reports whether a file declares a package-level name with the embedded schema's prefix.
+func declaresReserved(f *ast.File) bool {
+	for _, d := range f.Decls {
+		var name string
+		switch x := d.(type) {
+		case *ast.Field:
+			name, _, _ = ast.LabelName(x.Label)
+			if id, ok := x.Label.(*ast.Ident); ok {
+				name = id.Name
+			}
+		case *ast.LetClause:
+			name = x.Ident.Name
+		}
+		if strings.HasPrefix(name, embeddedPrefix) {
+			return true
+		}
+	}
+	return false
 }
