@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
@@ -10,7 +11,7 @@ import (
 )
 
 // certificates is the table of every certificate the design needs, with what the request files say.
-func certificates(b *strings.Builder, p *plan.Plan, _ emit.Options) {
+func certificates(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Certificates\n\n")
 	if len(p.CertRequests) == 0 {
 		b.WriteString("None: no site system, proxy or gateway needs a PKI certificate.\n")
@@ -19,35 +20,61 @@ func certificates(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 	fmt.Fprintf(b, "%d certificate(s). Each has a certreq request `certs/<request>.inf` (Windows) and an OpenSSL "+
 		"request `certs/<request>.cnf` with the same names and usages; key usage is digital signature and key "+
 		"encipherment. `ibcmc certs check` verifies the certificates the CA issued.\n\n", len(p.CertRequests))
-	var rows [][]string
 	var cdp []string
 	providers := map[string]bool{}
+	tableHeader(b, "Request", "For", "Subject", "SANs", "EKU", "Template", "Key", "Exportable", "Install on")
 	for _, r := range p.CertRequests {
-		sans := make([]string, len(r.DNSNames))
+		// A row per certificate, escaped straight into the report.
+		startRow(b)
+		writeCode(b, r.ID)
+		nextCell(b)
+		writeMD(b, r.Description)
+		nextCell(b)
+		writeCode(b, "CN="+r.CommonName)
+		nextCell(b)
 		for i, n := range r.DNSNames {
-			sans[i] = code(n)
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeCode(b, n)
 		}
-		ekus := make([]string, len(r.EKUs))
+		nextCell(b)
 		for i, oid := range r.EKUs {
-			ekus[i] = md(ekuName(oid))
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeMD(b, ekuName(oid))
 		}
-		template := "— (" + md(r.Authority) + " issues without templates)"
+		nextCell(b)
 		if r.Template != "" {
-			template = md(r.Template)
+			writeMD(b, r.Template)
+		} else {
+			b.WriteString("— (")
+			writeMD(b, r.Authority)
+			b.WriteString(" issues without templates)")
 		}
-		key := fmt.Sprintf("RSA %d", r.KeyLength)
+		nextCell(b)
+		b.WriteString("RSA ")
+		b.WriteString(strconv.Itoa(r.KeyLength))
 		if r.MaxKeyLength > 0 {
-			key += fmt.Sprintf(" (at most %d)", r.MaxKeyLength)
+			b.WriteString(" (at most ")
+			b.WriteString(strconv.Itoa(r.MaxKeyLength))
+			b.WriteString(")")
 		}
-		key += fmt.Sprintf(", %s, %s", md(r.Hash), md(providerShort(r.Provider)))
+		b.WriteString(", ")
+		writeMD(b, r.Hash)
+		b.WriteString(", ")
+		writeMD(b, providerShort(r.Provider))
+		nextCell(b)
+		b.WriteString(yesNo(r.Exportable))
+		nextCell(b)
+		writeMD(b, r.InstallOn)
+		endRow(b)
 		providers[r.Provider] = true
-		rows = append(rows, []string{code(r.ID), md(r.Description), code("CN=" + r.CommonName), strings.Join(sans, ", "),
-			strings.Join(ekus, ", "), template, key, yesNo(r.Exportable), md(r.InstallOn)})
 		if r.NeedsHTTPCDP {
 			cdp = append(cdp, code(r.ID))
 		}
 	}
-	table(b, []string{"Request", "For", "Subject", "SANs", "EKU", "Template", "Key", "Exportable", "Install on"}, rows)
 	if slices.ContainsFunc(p.CertRequests, func(r *plan.CertRequest) bool { return r.Template != "" }) {
 		b.WriteString("\nThe requests carry the subject and the alternative names, so each template must allow them to be " +
 			"supplied in the request (Subject Name tab: Supply in the request); `CertificateTemplate` takes the " +
@@ -71,9 +98,9 @@ func certificates(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 func ekuName(oid string) string {
 	switch oid {
 	case plan.EKUServerAuth:
-		return "Server Authentication (" + oid + ")"
+		return "Server Authentication (" + plan.EKUServerAuth + ")" // a constant: no string made per row
 	case plan.EKUClientAuth:
-		return "Client Authentication (" + oid + ")"
+		return "Client Authentication (" + plan.EKUClientAuth + ")"
 	}
 	return oid
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
@@ -14,9 +15,9 @@ import (
 // peer, and one edge per (from, to) pair labelled with its ports. GitHub renders it in pull requests.
 // Only a small subset of Mermaid is emitted (see diagram_test.go), with generated node IDs and escaped
 // labels, so no design value can change the diagram's structure.
-func diagram(b *strings.Builder, p *plan.Plan, _ emit.Options) {
+func diagram(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Diagram\n\n")
-	g := newGraph()
+	g := newGraph(len(p.Zones), len(p.Systems)+len(p.Publishing)+len(p.CMGs))
 	for _, z := range p.Zones {
 		g.zone(z.Name, z.Kind)
 	}
@@ -43,24 +44,43 @@ func diagram(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 	}
 
 	b.WriteString("```mermaid\nflowchart LR\n")
+	// The nodes of each zone, in the order they were made, found in one pass over the nodes.
+	inZone := map[string][]int{}
+	for i, n := range g.nodes {
+		inZone[n.zone] = append(inZone[n.zone], i)
+	}
 	for _, z := range g.zones {
-		fmt.Fprintf(b, "  subgraph %s[\"%s (%s)\"]\n", z.id, escape.MermaidLabel(z.name), escape.MermaidLabel(z.kind))
-		for _, n := range g.nodes {
-			if n.zone == z.name {
-				fmt.Fprintf(b, "    %s\n", n.decl())
-			}
+		b.WriteString("  subgraph ")
+		b.WriteString(z.id)
+		b.WriteString(`["`)
+		escape.WriteMermaidLabel(b, z.name)
+		b.WriteString(" (")
+		escape.WriteMermaidLabel(b, z.kind)
+		b.WriteString(")\"]\n")
+		for _, i := range inZone[z.name] {
+			b.WriteString("    ")
+			g.nodes[i].decl(b)
+			b.WriteString("\n")
 		}
 		b.WriteString("  end\n")
 	}
 	for _, n := range g.nodes {
 		if _, ok := g.zoneIDs[n.zone]; !ok {
-			fmt.Fprintf(b, "  %s\n", n.decl())
+			b.WriteString("  ")
+			n.decl(b)
+			b.WriteString("\n")
 		}
 	}
 	for _, k := range order {
 		ls := labels[k]
 		slices.Sort(ls)
-		fmt.Fprintf(b, "  %s -->|\"%s\"| %s\n", k.from, escape.MermaidLabel(strings.Join(slices.Compact(ls), ", ")), k.to)
+		b.WriteString("  ")
+		b.WriteString(k.from)
+		b.WriteString(` -->|"`)
+		escape.WriteMermaidLabel(b, strings.Join(slices.Compact(ls), ", "))
+		b.WriteString(`"| `)
+		b.WriteString(k.to)
+		b.WriteString("\n")
 	}
 	b.WriteString("```\n")
 }
@@ -70,7 +90,7 @@ func systemLabel(s *plan.System) string {
 	for _, r := range s.Roles.List() {
 		roles = append(roles, r.Kind)
 	}
-	return fmt.Sprintf("%s: %s", s.Name, strings.Join(roles, ", "))
+	return s.Name + ": " + strings.Join(roles, ", ")
 }
 
 type graphZone struct{ id, name, kind string }
@@ -79,16 +99,19 @@ type graphNode struct {
 	id, zone, label, shape string
 }
 
-func (n graphNode) decl() string {
-	l := escape.MermaidLabel(n.label)
+// decl writes the node's declaration: its ID and its label in the shape's brackets.
+func (n graphNode) decl(b out) {
+	open, end := `["`, `"]`
 	switch n.shape {
 	case "cloud":
-		return fmt.Sprintf("%s([\"%s\"])", n.id, l)
+		open, end = `(["`, `"])`
 	case "proxy":
-		return fmt.Sprintf("%s{{\"%s\"}}", n.id, l)
-	default:
-		return fmt.Sprintf("%s[\"%s\"]", n.id, l)
+		open, end = `{{"`, `"}}`
 	}
+	b.WriteString(n.id)
+	b.WriteString(open)
+	escape.WriteMermaidLabel(b, n.label)
+	b.WriteString(end)
 }
 
 type graph struct {
@@ -98,15 +121,17 @@ type graph struct {
 	nodeIDs map[string]string
 }
 
-func newGraph() *graph {
-	return &graph{zoneIDs: map[string]string{}, nodeIDs: map[string]string{}}
+// newGraph makes a graph with room for about this many zones and nodes.
+func newGraph(zones, nodes int) *graph {
+	return &graph{zoneIDs: make(map[string]string, zones), nodes: make([]graphNode, 0, nodes),
+		nodeIDs: make(map[string]string, nodes)}
 }
 
 func (g *graph) zone(name, kind string) {
 	if _, ok := g.zoneIDs[name]; ok {
 		return
 	}
-	id := fmt.Sprintf("z%d", len(g.zones)+1)
+	id := "z" + strconv.Itoa(len(g.zones)+1)
 	g.zoneIDs[name] = id
 	g.zones = append(g.zones, graphZone{id: id, name: name, kind: kind})
 }
@@ -117,7 +142,7 @@ func (g *graph) node(zone, name, label, shape string) string {
 	if id, ok := g.nodeIDs[name]; ok {
 		return id
 	}
-	id := fmt.Sprintf("n%d", len(g.nodes)+1)
+	id := "n" + strconv.Itoa(len(g.nodes)+1)
 	g.nodeIDs[name] = id
 	g.nodes = append(g.nodes, graphNode{id: id, zone: zone, label: label, shape: shape})
 	return id

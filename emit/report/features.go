@@ -13,7 +13,7 @@ import (
 // featureSupport writes, for each population, whether each feature it lists works where the population
 // lives. The verdicts are the rules' own: a finding on clients.<name>.features[i] decides the cell, so the
 // matrix never disagrees with the findings table.
-func featureSupport(b *strings.Builder, p *plan.Plan, _ emit.Options) {
+func featureSupport(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Feature support by population\n\n")
 	if len(p.Clients) == 0 {
 		b.WriteString("No client populations.\n")

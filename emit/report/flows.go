@@ -10,7 +10,7 @@ import (
 
 // flowMatrix lists every flow the design needs, in the order of firewall/flows.csv, and says which cross a
 // zone boundary (those are the nftables rules).
-func flowMatrix(b *strings.Builder, p *plan.Plan, _ emit.Options) {
+func flowMatrix(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Flow matrix\n\n")
 	if len(p.Flows) == 0 {
 		b.WriteString("No flows: the design needs no connection through a firewall.\n")
@@ -24,25 +24,33 @@ func flowMatrix(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 	}
 	fmt.Fprintf(b, "%d flow(s), %d crossing a zone boundary (firewall/nftables). Everything else is denied; "+
 		"`ibcmc query FROM TO PORT/PROTO` says which flow allows a packet.\n\n", len(p.Flows), crossing)
-	var rows [][]string
+	tableHeader(b, "Flow", "From", "To", "Ports", "Purpose", "Required by")
 	for _, f := range p.Flows {
-		rows = append(rows, []string{
-			code(f.ID),
-			flowEnd(f.From, f.FromZone, f.FromAddresses),
-			flowEnd(f.To, f.ToZone, f.ToAddresses),
-			md(f.Protocol + " " + plan.JoinPorts(f.Ports, ", ")),
-			md(f.Purpose),
-			md(strings.Join(f.RequiredBy, "; ")),
-		})
+		// A row per flow, escaped straight into the report.
+		startRow(b)
+		writeCode(b, f.ID)
+		nextCell(b)
+		flowEnd(b, f.From, f.FromZone, f.FromAddresses)
+		nextCell(b)
+		flowEnd(b, f.To, f.ToZone, f.ToAddresses)
+		nextCell(b)
+		writeMD(b, f.Protocol+" "+plan.JoinPorts(f.Ports, ", "))
+		nextCell(b)
+		writeMD(b, f.Purpose)
+		nextCell(b)
+		writeMD(b, strings.Join(f.RequiredBy, "; "))
+		endRow(b)
 	}
-	table(b, []string{"Flow", "From", "To", "Ports", "Purpose", "Required by"}, rows)
 }
 
-// flowEnd is "name (zone) `addresses`"; a flow end without an address is a name only.
-func flowEnd(name, zone string, addrs []string) string {
-	s := md(name) + " (" + md(zone) + ")"
+// flowEnd writes "name (zone) `addresses`"; a flow end without an address is a name only.
+func flowEnd(b out, name, zone string, addrs []string) {
+	writeMD(b, name)
+	b.WriteString(" (")
+	writeMD(b, zone)
+	b.WriteString(")")
 	if len(addrs) > 0 {
-		s += " " + code(strings.Join(addrs, " "))
+		b.WriteString(" ")
+		writeCode(b, strings.Join(addrs, " "))
 	}
-	return s
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/plan"
@@ -10,7 +9,7 @@ import (
 
 // clientInstallation lists each population's ccmsetup command line, the one in ccmsetup/<population>.cmd,
 // so a reviewer sees in one table what every client is installed with.
-func clientInstallation(b *strings.Builder, p *plan.Plan, _ emit.Options) {
+func clientInstallation(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Client installation\n\n")
 	if len(p.Clients) == 0 {
 		b.WriteString("No client populations.\n")
@@ -22,7 +21,7 @@ func clientInstallation(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 	for _, prof := range p.Installs {
 		profiles[prof.Population] = prof
 	}
-	var rows [][]string
+	tableHeader(b, "Population", "Method", "Authentication", "Command line")
 	type note struct{ population, text string }
 	var notes []note
 	for _, c := range p.Clients {
@@ -30,16 +29,15 @@ func clientInstallation(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 		auth := md(c.Auth + " via " + c.Via)
 		prof := profiles[c.Name]
 		if prof == nil {
-			rows = append(rows, []string{md(c.Name), method, auth,
-				md("none: ccmsetup installs Windows clients, and this population's platform is " + c.Platform)})
+			row(b, md(c.Name), method, auth,
+				md("none: ccmsetup installs Windows clients, and this population's platform is "+c.Platform))
 			continue
 		}
-		rows = append(rows, []string{md(c.Name), method, auth, code(prof.CommandLine)})
+		row(b, md(c.Name), method, auth, code(prof.CommandLine))
 		for _, n := range prof.Notes {
 			notes = append(notes, note{c.Name, n})
 		}
 	}
-	table(b, []string{"Population", "Method", "Authentication", "Command line"}, rows)
 	if len(notes) > 0 {
 		b.WriteString("\n")
 		for _, n := range notes {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/plan"
@@ -10,7 +9,7 @@ import (
 
 // labPKI warns, first thing in the report, that the build wrote a throwaway PKI with private keys; a normal
 // build writes nothing here.
-func labPKI(b *strings.Builder, p *plan.Plan, o emit.Options) {
+func labPKI(b out, p *plan.Plan, o emit.Options) {
 	if !o.LabPKI {
 		return
 	}

@@ -2,7 +2,10 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
@@ -12,23 +15,35 @@ import (
 
 // Emit writes report.md.
 func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
-	var b strings.Builder
+	// One buffer for the whole report: its bytes become the file without a copy. It starts at a rough
+	// size from the plan's counts (the certificate and flow tables are most of a big report), so that it
+	// seldom grows.
+	var b bytes.Buffer
+	b.Grow(16<<10 + 384*len(p.CertRequests) + 320*len(p.Flows) + 64*len(p.Systems) + 256*len(p.Clients))
 	b.WriteString(emit.Provenance(emit.Markdown, p, o))
 	fmt.Fprintf(&b, "\n# Design review: site %s\n", md(p.Site.Code))
 	for _, section := range sections {
 		// A section with nothing to say (the lab PKI warning of a normal build) leaves no blank line.
-		var sb strings.Builder
-		section(&sb, p, o)
-		if sb.Len() > 0 {
-			b.WriteString("\n")
-			b.WriteString(sb.String())
+		mark := b.Len()
+		b.WriteByte('\n')
+		section(&b, p, o)
+		if b.Len() == mark+1 {
+			b.Truncate(mark)
 		}
 	}
-	return []emit.File{{Path: "report.md", Content: []byte(b.String())}}, nil
+	content := b.Bytes()
+	return []emit.File{{Path: "report.md", Content: content[:len(content):len(content)]}}, nil
+}
+
+// out is what sections write to: the report's bytes.Buffer, or a strings.Builder in tests.
+type out interface {
+	io.Writer
+	io.StringWriter
+	io.ByteWriter
 }
 
 // sections run in order; each writes a "## " heading and its body.
-var sections = []func(b *strings.Builder, p *plan.Plan, o emit.Options){
+var sections = []func(b out, p *plan.Plan, o emit.Options){
 	labPKI,
 	summary,
 	findings,
@@ -43,20 +58,50 @@ var sections = []func(b *strings.Builder, p *plan.Plan, o emit.Options){
 func md(s string) string   { return escape.Markdown(s) }
 func code(s string) string { return escape.MarkdownCode(s) }
 
+// writeMD and writeCode escape a value straight into the report, for the tables with a row per
+// certificate or flow, where a string per cell was most of the report's cost.
+func writeMD(b out, s string)   { escape.WriteMarkdown(b, s) }
+func writeCode(b out, s string) { escape.WriteMarkdownCode(b, s) }
+
 // table writes a Markdown table; cells are already escaped.
-func table(b *strings.Builder, header []string, rows [][]string) {
-	b.WriteString("| " + strings.Join(header, " | ") + " |\n")
-	seps := make([]string, len(header))
-	for i := range seps {
-		seps[i] = "---"
-	}
-	b.WriteString("|" + strings.Join(seps, "|") + "|\n")
+func table(b out, header []string, rows [][]string) {
+	tableHeader(b, header...)
 	for _, r := range rows {
-		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+		row(b, r...)
 	}
 }
 
-func summary(b *strings.Builder, p *plan.Plan, _ emit.Options) {
+// tableHeader writes a table's header row and the separator row under it.
+func tableHeader(b out, header ...string) {
+	row(b, header...)
+	b.WriteString("|")
+	for i := range header {
+		if i > 0 {
+			b.WriteString("|")
+		}
+		b.WriteString("---")
+	}
+	b.WriteString("|\n")
+}
+
+// row writes a table row of escaped cells.
+func row(b out, cells ...string) {
+	startRow(b)
+	for i, c := range cells {
+		if i > 0 {
+			nextCell(b)
+		}
+		b.WriteString(c)
+	}
+	endRow(b)
+}
+
+// A row can also be written cell by cell: startRow, the cells with nextCell between them, endRow.
+func startRow(b out) { b.WriteString("| ") }
+func nextCell(b out) { b.WriteString(" | ") }
+func endRow(b out)   { b.WriteString(" |\n") }
+
+func summary(b out, p *plan.Plan, _ emit.Options) {
 	s := p.Site
 	b.WriteString("## Summary\n\n")
 	c := s.Communication
@@ -135,7 +180,7 @@ func populationsSummary(p *plan.Plan) string {
 	return s
 }
 
-func findings(b *strings.Builder, p *plan.Plan, _ emit.Options) {
+func findings(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Findings\n\n")
 	if len(p.Findings) == 0 {
 		b.WriteString("No findings: the design meets every rule of the catalog.\n")
@@ -144,38 +189,52 @@ func findings(b *strings.Builder, p *plan.Plan, _ emit.Options) {
 	errs, warns := p.Findings.Count()
 	fmt.Fprintf(b, "%d error(s), %d warning(s), %d info(s). `ibcmc explain CODE` tells why each rule exists.\n\n",
 		errs, warns, len(p.Findings)-errs-warns)
-	var rows [][]string
+	tableHeader(b, "Code", "Severity", "Rule", "Message", "Path", "Where")
 	for _, d := range p.Findings {
 		msg := d.Message
 		if d.Hint != "" {
 			msg += " Fix: " + d.Hint
 		}
-		rows = append(rows, []string{code(d.Code), md(d.Severity.String()), md(d.Name), md(msg), code(d.Path), md(d.Pos.String())})
+		row(b, code(d.Code), md(d.Severity.String()), md(d.Name), md(msg), code(d.Path), md(d.Pos.String()))
 	}
-	table(b, []string{"Code", "Severity", "Rule", "Message", "Path", "Where"}, rows)
 }
 
-func endpoints(b *strings.Builder, p *plan.Plan, _ emit.Options) {
+func endpoints(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Internet endpoints\n\n")
 	if len(p.Endpoints) == 0 {
 		b.WriteString("None: no role accepts clients from the internet.\n")
 		return
 	}
-	var rows [][]string
+	tableHeader(b, "FQDN", "Port", "Target", "Roles", "Via", "Public address")
 	for _, e := range p.Endpoints {
-		via := "direct"
+		startRow(b)
+		writeCode(b, e.FQDN)
+		nextCell(b)
+		b.WriteString(strconv.Itoa(e.Port))
+		b.WriteString("/")
+		b.WriteString(e.Protocol)
+		nextCell(b)
+		writeMD(b, e.Target)
+		nextCell(b)
+		writeMD(b, strings.Join(e.Roles, ", "))
+		nextCell(b)
 		switch {
 		case e.Publishing != "":
-			via = fmt.Sprintf("%s (%s)", md(e.Publishing), md(e.Mode))
+			writeMD(b, e.Publishing)
+			b.WriteString(" (")
+			writeMD(b, e.Mode)
+			b.WriteString(")")
 		case e.Mode == "cmg":
-			via = "cloud management gateway"
+			b.WriteString("cloud management gateway")
+		default:
+			b.WriteString("direct")
 		}
-		public := "—"
+		nextCell(b)
 		if e.Public != "" {
-			public = code(e.Public)
+			writeCode(b, e.Public)
+		} else {
+			b.WriteString("—")
 		}
-		rows = append(rows, []string{code(e.FQDN), fmt.Sprintf("%d/%s", e.Port, e.Protocol), md(e.Target),
-			md(strings.Join(e.Roles, ", ")), via, public})
+		endRow(b)
 	}
-	table(b, []string{"FQDN", "Port", "Target", "Roles", "Via", "Public address"}, rows)
 }

@@ -5,25 +5,46 @@ package escape
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
 
-var mdReplacer = strings.NewReplacer(
+// markdownEscapes is what Markdown writes for each byte it escapes.
+var markdownEscapes = byteEscapes(
 	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`,
 	"#", `\#`, "&", "&amp;",
 )
 
 // Markdown escapes text for a Markdown table cell or paragraph: one line, no markup, no HTML.
 func Markdown(s string) string {
-	return mdReplacer.Replace(OneLine(s))
+	s = OneLine(s)
+	if !markdownEscapes.any(s) {
+		return s
+	}
+	var b strings.Builder
+	markdownEscapes.write(&b, s)
+	return b.String()
+}
+
+// WriteMarkdown writes Markdown(s) to w, an in-memory writer such as a strings.Builder or bytes.Buffer,
+// without making the escaped string.
+func WriteMarkdown(w io.StringWriter, s string) {
+	markdownEscapes.write(w, OneLine(s))
 }
 
 // MarkdownCode renders text as inline code; backticks inside are handled by a longer fence.
 func MarkdownCode(s string) string {
+	var b strings.Builder
+	WriteMarkdownCode(&b, s)
+	return b.String()
+}
+
+// WriteMarkdownCode writes MarkdownCode(s) to w, an in-memory writer.
+func WriteMarkdownCode(w io.StringWriter, s string) {
 	s = strings.ReplaceAll(OneLine(s), "|", `\|`)
 	if s == "" {
-		return "" // "``" is not a code span: Markdown would show the two backticks
+		return // "``" is not a code span: Markdown would show the two backticks
 	}
 	fence := "`"
 	for strings.Contains(s, fence) {
@@ -32,10 +53,51 @@ func MarkdownCode(s string) string {
 	// CommonMark strips one space from each end of a span that starts and ends with one, so such
 	// content is padded like content at a backtick.
 	spaced := strings.HasPrefix(s, " ") && strings.HasSuffix(s, " ") && strings.Trim(s, " ") != ""
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || spaced {
-		return fence + " " + s + " " + fence
+	pad := strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || spaced
+	w.WriteString(fence)
+	if pad {
+		w.WriteString(" ")
 	}
-	return fence + s + fence
+	w.WriteString(s)
+	if pad {
+		w.WriteString(" ")
+	}
+	w.WriteString(fence)
+}
+
+// escapes maps each byte to escape to what is written instead: a strings.Replacer of single bytes that
+// writes into the caller's writer.
+type escapes [256]string
+
+func byteEscapes(oldnew ...string) *escapes {
+	var e escapes
+	for i := 0; i < len(oldnew); i += 2 {
+		e[oldnew[i][0]] = oldnew[i+1]
+	}
+	return &e
+}
+
+// any reports whether s holds a byte to escape.
+func (e *escapes) any(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if e[s[i]] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// write writes s to w with each byte to escape replaced.
+func (e *escapes) write(w io.StringWriter, s string) {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if r := e[s[i]]; r != "" {
+			w.WriteString(s[start:i])
+			w.WriteString(r)
+			start = i + 1
+		}
+	}
+	w.WriteString(s[start:])
 }
 
 // OneLine turns every control character (line breaks among them, and Unicode's line and paragraph

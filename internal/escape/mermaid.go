@@ -1,8 +1,12 @@
 package escape
 
-import "strings"
+import (
+	"io"
+	"strings"
+)
 
-var mermaidReplacer = strings.NewReplacer(
+// mermaidEscapes are the entity codes MermaidLabel writes.
+var mermaidEscapes = byteEscapes(
 	`"`, "#quot;", "<", "#lt;", ">", "#gt;", "&", "#amp;", "|", "#124;", "`", "#96;", "[", "#91;", "]", "#93;",
 	"{", "#123;", "}", "#125;", ";", "#59;", "#", "#35;",
 )
@@ -10,5 +14,16 @@ var mermaidReplacer = strings.NewReplacer(
 // MermaidLabel escapes text for a quoted Mermaid label ("…"): quotes, brackets, pipes, HTML and line breaks
 // become entity codes or spaces, so a value cannot close the label or add a statement.
 func MermaidLabel(s string) string {
-	return mermaidReplacer.Replace(OneLine(s))
+	s = OneLine(s)
+	if !mermaidEscapes.any(s) {
+		return s
+	}
+	var b strings.Builder
+	mermaidEscapes.write(&b, s)
+	return b.String()
+}
+
+// WriteMermaidLabel writes MermaidLabel(s) to w, an in-memory writer.
+func WriteMermaidLabel(w io.StringWriter, s string) {
+	mermaidEscapes.write(w, OneLine(s))
 }
