@@ -3,7 +3,6 @@ package firewall
 import (
 	"strings"
 
-	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/internal/escape"
 	"github.com/ibcmc/ibcmc/plan"
 )
@@ -12,13 +11,14 @@ var csvHeader = []string{"id", "from_zone", "from", "from_address", "to_zone", "
 
 // flowsCSV is the neutral flow matrix: one row per flow in the plan's order. Addresses and ports are
 // space-separated; requirements are separated by "; ".
-func flowsCSV(p *plan.Plan, o emit.Options) string {
-	var b strings.Builder
-	b.WriteString(emit.Provenance(emit.Hash, p, o))
-	b.WriteString(escape.CSVRecord(csvHeader...))
+func flowsCSV(p *plan.Plan, prov string) []byte {
+	var w writer
+	t := w.start()
+	t.b = append(t.b, prov...)
+	t.b = escape.AppendCSVRecord(t.b, csvHeader...)
 	for _, f := range p.Flows {
-		b.WriteString(escape.CSVRecord(f.ID, f.FromZone, f.From, strings.Join(f.FromAddresses, " "), f.ToZone, f.To,
-			strings.Join(f.ToAddresses, " "), f.Protocol, portList(f, " "), f.Purpose, strings.Join(f.RequiredBy, "; ")))
+		t.b = escape.AppendCSVRecord(t.b, f.ID, f.FromZone, f.From, strings.Join(f.FromAddresses, " "), f.ToZone, f.To,
+			strings.Join(f.ToAddresses, " "), f.Protocol, portList(f, " "), f.Purpose, strings.Join(f.RequiredBy, "; "))
 	}
-	return b.String()
+	return w.end(&t)
 }

@@ -15,7 +15,7 @@ type boundary struct{ from, to string }
 
 // nftFiles writes one ruleset per zone boundary, in the order the plan's flows (sorted by zones) meet them.
 // Flows inside one zone cross no firewall between zones and appear only in the CSV and host scripts.
-func nftFiles(p *plan.Plan, o emit.Options) []emit.File {
+func nftFiles(p *plan.Plan, prov string) []emit.File {
 	var order []boundary
 	flows := map[boundary][]*plan.Flow{}
 	for _, f := range p.Flows {
@@ -30,8 +30,8 @@ func nftFiles(p *plan.Plan, o emit.Options) []emit.File {
 	}
 	var files []emit.File
 	for _, k := range order {
-		name := fmt.Sprintf("%s-to-%s.nft", k.from, k.to)
-		files = append(files, emit.File{Path: "firewall/nftables/" + name, Content: []byte(nftRuleset(p, o, k, name, flows[k]))})
+		name := k.from + "-to-" + k.to + ".nft"
+		files = append(files, emit.File{Path: "firewall/nftables/" + name, Content: nftRuleset(p, prov, k, name, flows[k])})
 	}
 	return files
 }
@@ -39,35 +39,36 @@ func nftFiles(p *plan.Plan, o emit.Options) []emit.File {
 // nftRuleset is a forward chain with policy drop that accepts return traffic and each flow's new
 // connections. It reloads idempotently on nft 1.0.6, which has no "destroy": create the table if missing,
 // delete it, define it again, all in one transaction.
-func nftRuleset(p *plan.Plan, o emit.Options, k boundary, name string, flows []*plan.Flow) string {
-	var b strings.Builder
-	c := func(format string, args ...any) {
-		b.WriteString("# " + emit.SanitizeComment(fmt.Sprintf(format, args...)) + "\n")
-	}
-	b.WriteString(emit.Provenance(emit.Hash, p, o))
-	c("Site %s: connections from zone %s to zone %s. Load it on the firewall between the two zones:", p.Site.Code, k.from, k.to)
-	c("  nft -c -f %s && nft -f %s", name, name)
-	c("It owns table inet ibcmc and replaces it on every load; everything else forwarded is dropped.")
-	b.WriteString("table inet ibcmc {}\n")
-	b.WriteString("delete table inet ibcmc\n")
-	b.WriteString("table inet ibcmc {\n")
-	b.WriteString("\tchain forward {\n")
-	b.WriteString("\t\ttype filter hook forward priority filter; policy drop;\n")
-	b.WriteString("\t\tct state established,related accept comment \"return traffic of accepted connections\"\n")
-	b.WriteString("\t\tct state invalid drop\n")
+func nftRuleset(p *plan.Plan, prov string, k boundary, name string, flows []*plan.Flow) []byte {
+	var w writer
+	t := w.start()
+	t.b = append(t.b, prov...)
+	t.comment("Site ", p.Site.Code, ": connections from zone ", k.from, " to zone ", k.to, ". Load it on the firewall between the two zones:")
+	t.comment("  nft -c -f ", name, " && nft -f ", name)
+	t.comment("It owns table inet ibcmc and replaces it on every load; everything else forwarded is dropped.")
+	t.line("table inet ibcmc {}")
+	t.line("delete table inet ibcmc")
+	t.line("table inet ibcmc {")
+	t.line("\tchain forward {")
+	t.line("\t\ttype filter hook forward priority filter; policy drop;")
+	t.line("\t\tct state established,related accept comment \"return traffic of accepted connections\"")
+	t.line("\t\tct state invalid drop")
 	for _, f := range flows {
-		b.WriteString("\n")
+		t.line()
 		rules, why := nftRules(f)
-		b.WriteString("\t\t# " + emit.SanitizeComment(fmt.Sprintf("%s: %s (required by %s)", f.ID, f.Purpose, strings.Join(f.RequiredBy, ", "))) + "\n")
+		t.b = append(t.b, "\t\t"...)
+		t.comment(f.ID, ": ", f.Purpose, " (required by ", strings.Join(f.RequiredBy, ", "), ")")
 		if len(rules) == 0 {
-			b.WriteString("\t\t# " + emit.SanitizeComment("not opened: "+why) + "\n")
+			t.b = append(t.b, "\t\t"...)
+			t.comment("not opened: ", why)
 		}
 		for _, r := range rules {
-			b.WriteString("\t\t" + r + "\n")
+			t.line("\t\t", r)
 		}
 	}
-	b.WriteString("\t}\n}\n")
-	return b.String()
+	t.line("\t}")
+	t.line("}")
+	return w.end(&t)
 }
 
 // nftRules matches a flow once per address family the two ends share: source and destination by
@@ -85,7 +86,7 @@ func nftRules(f *plan.Flow) (rules []string, why string) {
 	case f.Protocol != "tcp" && f.Protocol != "udp" || len(f.Ports) == 0:
 		return nil, fmt.Sprintf("protocol %q with %d port range(s) is not a port match nft can write", f.Protocol, len(f.Ports))
 	}
-	why = fmt.Sprintf("%s and %s have no address family in common", f.From, f.To)
+	why = f.From + " and " + f.To + " have no address family in common"
 	for _, fam := range []struct {
 		kw       string
 		src, dst []netip.Prefix

@@ -7,21 +7,44 @@ import "strings"
 // one line. A cell that a spreadsheet would run as a formula (it starts with =, +, -, @, or with tabs,
 // carriage returns or spaces before one) gets a leading apostrophe, the OWASP "CSV injection" defence.
 func CSVField(s string) string {
+	return string(AppendCSVField(nil, s))
+}
+
+// AppendCSVField appends CSVField(s) to dst.
+func AppendCSVField(dst []byte, s string) []byte {
 	s = OneLine(s)
 	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
 		s = "'" + s
 	}
-	if strings.ContainsAny(s, `",`) || strings.TrimSpace(s) != s {
-		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	if !strings.ContainsAny(s, `",`) && strings.TrimSpace(s) == s {
+		return append(dst, s...)
 	}
-	return s
+	dst = append(dst, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		dst = append(dst, s[:i+1]...)
+		dst = append(dst, '"') // doubled
+		s = s[i+1:]
+	}
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
 // CSVRecord writes one record with CRLF, the line ending RFC 4180 prescribes.
 func CSVRecord(fields ...string) string {
-	out := make([]string, len(fields))
+	return string(AppendCSVRecord(nil, fields...))
+}
+
+// AppendCSVRecord appends CSVRecord(fields...) to dst.
+func AppendCSVRecord(dst []byte, fields ...string) []byte {
 	for i, f := range fields {
-		out[i] = CSVField(f)
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendCSVField(dst, f)
 	}
-	return strings.Join(out, ",") + "\r\n"
+	return append(dst, "\r\n"...)
 }

@@ -1,6 +1,9 @@
 package escape
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCSVField(t *testing.T) {
 	cases := []struct{ in, want string }{
@@ -32,5 +35,32 @@ func TestCSVRecord(t *testing.T) {
 	want := "id,\"a,b\",line break,'=cmd|' /C calc'!A0\r\n"
 	if got != want {
 		t.Errorf("CSVRecord = %q, want %q", got, want)
+	}
+}
+
+// TestCSVFieldMatchesReference pins AppendCSVField to the string code it replaced.
+func TestCSVFieldMatchesReference(t *testing.T) {
+	reference := func(s string) string {
+		s = OneLine(s)
+		if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
+			s = "'" + s
+		}
+		if strings.ContainsAny(s, `",`) || strings.TrimSpace(s) != s {
+			return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+		}
+		return s
+	}
+	values := []string{"", " ", "plain", `a"b`, `""`, "a,b", " x", "x ", "=1+2", "  -x", "@a\"b", "x\ny", "\t=x", "caf\xc3"}
+	for c := 0; c < 256; c++ {
+		s := string([]byte{byte(c)})
+		values = append(values, s, "a"+s+"b", s+s, " "+s)
+	}
+	for _, v := range values {
+		if got, want := CSVField(v), reference(v); got != want {
+			t.Errorf("CSVField(%q) = %q, want %q", v, got, want)
+		}
+	}
+	if got := CSVRecord("a", "b,c", ""); got != "a,\"b,c\",\r\n" {
+		t.Errorf("CSVRecord = %q", got)
 	}
 }
