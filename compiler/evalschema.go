@@ -40,6 +40,10 @@ import (
 //
 // Left as written: defaults that are not constants (`*Name`, `*siteServer`), and every field of a struct that
 // declares `let` bindings, since a binding may read a defaulted field.
+//
+// A CUE design is evaluated in one pass with this schema compiled into its package (evaluateEmbedded);
+// JSON and YAML designs, and CUE designs that pass fails, are evaluated on their own and unified with it
+// (unifyWithSchema).
 
 var (
 	evalSchemaOnce sync.Once
