@@ -307,7 +307,7 @@ func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 	for _, e := range cueerrors.Errors(err) {
 		p := plan.Path(unquoteSelectors(e.Path())...)
 		format, args := e.Msg()
-		msg := fmt.Sprintf(format, args...)
+		msg := shortenMismatch(fmt.Sprintf(format, args...))
 		pos := userPos(e, cwd)
 		if strings.HasPrefix(msg, "incomplete value") || strings.HasPrefix(msg, "non-concrete value") {
 			msg = "required field is missing: set " + p
@@ -345,6 +345,27 @@ func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 		})
 	}
 	return mergeDisjunctions(out, disjunctions)
+}
+
+var mismatch = regexp.MustCompile(`^conflicting values (.+?) and (.+) \(mismatched types (\w+) and (\w+)\)$`)
+
+// shortenMismatch names a struct or list side of a type conflict by its kind: CUE prints the schema's whole
+// definition there (`site: 0` against #Site printed all of #Site, with internal names of its let bindings).
+func shortenMismatch(msg string) string {
+	m := mismatch.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	side := func(v, kind string) string {
+		if len(v) <= 60 && !strings.HasPrefix(v, "{") && !strings.HasPrefix(v, "[") {
+			return v
+		}
+		if strings.ContainsRune("aeiou", rune(kind[0])) {
+			return "an " + kind
+		}
+		return "a " + kind
+	}
+	return fmt.Sprintf("conflicting values %s and %s (mismatched types %s and %s)", side(m[1], m[3]), side(m[2], m[4]), m[3], m[4])
 }
 
 var conflict = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types .*\))?$`)
