@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -197,7 +198,7 @@ func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput,
 			values = append(values, v)
 			in.exprs = append(in.exprs, expr)
 		} else {
-			f, err := cueyaml.Extract(name, data)
+			f, err := extractYAML(name, data)
 			if err != nil {
 				diags = append(diags, yamlSyntaxDiagnostics(err, name, cwd)...)
 				continue
@@ -281,6 +282,31 @@ func designDef(ctx *cue.Context, load func() (*build.Instance, error)) (cue.Valu
 		return cue.Value{}, fmt.Errorf("internal error: embedded schema: %w", sv.Err())
 	}
 	return sv.LookupPath(cue.ParsePath(schema.DesignSelector)), nil
+}
+
+// extractYAML parses a YAML design. A lone CR is a line break in YAML but panics CUE's YAML decoder
+// (v0.17.1, found by FuzzCompileYAML); it is read as LF, which keeps every line and column. Any other
+// panic of the decoder is reported as an error in the file rather than as a crash.
+func extractYAML(name string, data []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("the YAML decoder failed on this file: %v", r)
+		}
+	}()
+	return cueyaml.Extract(name, loneCRToLF(data))
+}
+
+func loneCRToLF(data []byte) []byte {
+	if !bytes.Contains(data, []byte{'\r'}) {
+		return data
+	}
+	out := bytes.Clone(data)
+	for i, c := range out {
+		if c == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
+			out[i] = '\n'
+		}
+	}
+	return out
 }
 
 // yamlSyntaxDiagnostics reports a YAML syntax error. The YAML decoder returns some errors ("found
