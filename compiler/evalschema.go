@@ -1,8 +1,10 @@
 package compiler
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -440,7 +442,7 @@ func evaluateEmbedded(ctx *cue.Context, inputs *designInputs) (v cue.Value, in *
 	inst := insts[0]
 	userFiles := slices.Clone(inst.Files)
 	for _, f := range userFiles {
-		if declaresReserved(f) {
+		if mentionsReserved(f) {
 			return cue.Value{}, nil, false, false
 		}
 	}
@@ -472,22 +474,9 @@ func evaluateEmbedded(ctx *cue.Context, inputs *designInputs) (v cue.Value, in *
 	return v, &userInput{value: v, files: userFiles}, true, true
 }
 
-// declaresReserved reports whether a file declares a package-level name with the embedded schema's prefix.
-func declaresReserved(f *ast.File) bool {
-	for _, d := range f.Decls {
-		var name string
-		switch x := d.(type) {
-		case *ast.Field:
-			name, _, _ = ast.LabelName(x.Label)
-			if id, ok := x.Label.(*ast.Ident); ok {
-				name = id.Name
-			}
-		case *ast.LetClause:
-			name = x.Ident.Name
-		}
-		if strings.HasPrefix(name, embeddedPrefix) {
-			return true
-		}
-	}
-	return false
+// mentionsReserved reports whether a file's text contains the embedded schema's prefix anywhere: a design
+// that declared or referred to those names would see the schema inside its own package.
+func mentionsReserved(f *ast.File) bool {
+	src, err := os.ReadFile(f.Filename)
+	return err != nil || bytes.Contains(src, []byte(embeddedPrefix))
 }

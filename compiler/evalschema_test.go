@@ -89,6 +89,7 @@ func TestEvalSchemaMatchesSchema(t *testing.T) {
 	designs["hidden fields and definitions at the root"] = map[string]string{"site.cue": minimalDesign + `_forest: "contoso.com"` + "\n" + `#MP: {forest: _forest, roles: managementPoint: {}}` + "\n" + `systems: mp2: #MP & {fqdn: intranet: "mp2.contoso.com"}` + "\n"}
 	// Names the embedded schema uses: the one-pass evaluation is not attempted, the result is the same.
 	designs["reserved definition name"] = map[string]string{"site.cue": minimalDesign + `#_ibcmcSiteSystem: {zone: "intranet"}` + "\n"}
+	designs["reserved name referred to"] = map[string]string{"site.cue": minimalDesign + `systems: mp1: zone: #_ibcmcSiteSystem.zone` + "\n"}
 	designs["two files"] = map[string]string{"a.cue": minimalDesign, "b.cue": "package site\n\nsystems: mp1: zone: \"intranet\"\n"}
 	designs["no package clause"] = map[string]string{"site.cue": strings.TrimPrefix(minimalDesign, "package site\n")}
 	designs["json"] = map[string]string{"site.json": `{"site": {"code": "P01", "server": "cm01.contoso.com", "forest": "contoso.com"},
