@@ -4,7 +4,6 @@ package escape
 
 import (
 	"bytes"
-	"encoding/binary"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -17,15 +16,7 @@ var markdownEscapes = byteEscapes(
 )
 
 // Markdown escapes text for a Markdown table cell or paragraph: one line, no markup, no HTML.
-func Markdown(s string) string {
-	s = OneLine(s)
-	if !markdownEscapes.any(s) {
-		return s
-	}
-	var b strings.Builder
-	markdownEscapes.write(&b, s)
-	return b.String()
-}
+func Markdown(s string) string { return markdownEscapes.oneLine(s) }
 
 // WriteMarkdown writes Markdown(s) to w, an in-memory writer such as a strings.Builder or bytes.Buffer,
 // without making the escaped string.
@@ -78,6 +69,17 @@ func byteEscapes(oldnew ...string) *escapes {
 }
 
 // any reports whether s holds a byte to escape.
+// oneLine returns s made one line (OneLine) with e applied; text that needs neither is returned as is.
+func (e *escapes) oneLine(s string) string {
+	s = OneLine(s)
+	if !e.any(s) {
+		return s
+	}
+	var b strings.Builder
+	e.write(&b, s)
+	return b.String()
+}
+
 func (e *escapes) any(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if e[s[i]] != "" {
@@ -125,7 +127,7 @@ func isLineBreaking(r rune) bool {
 // must change.
 func OneLineTail(b []byte, start int) []byte {
 	tail := b[start:]
-	i := printableBytes(tail)
+	i := printablePrefix(tail)
 	if i == len(tail) {
 		return b
 	}
@@ -137,7 +139,7 @@ func OneLineTail(b []byte, start int) []byte {
 
 // oneLine reports whether OneLine would return s unchanged.
 func oneLine(s string) bool {
-	i := printableString(s)
+	i := printablePrefix(s)
 	if i == len(s) {
 		return true
 	}
@@ -145,25 +147,10 @@ func oneLine(s string) bool {
 	return utf8.ValidString(rest) && strings.IndexFunc(rest, isLineBreaking) < 0
 }
 
-// Most text is printable ASCII (' ' to '~'), which OneLine never changes: printableBytes and
-// printableString find the length of such a prefix eight bytes at a time, much faster than decoding runes.
+// Most text is printable ASCII (' ' to '~'), which OneLine never changes: printablePrefix finds the length
+// of such a prefix eight bytes at a time, much faster than decoding runes.
 
-func printableBytes(s []byte) int {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if !printable8(binary.LittleEndian.Uint64(s[i:])) {
-			break
-		}
-	}
-	for ; i < len(s); i++ {
-		if s[i]-' ' > '~'-' ' {
-			return i
-		}
-	}
-	return len(s)
-}
-
-func printableString(s string) int {
+func printablePrefix[T string | []byte](s T) int {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |

@@ -2,7 +2,6 @@ package escape
 
 import (
 	"io"
-	"strings"
 )
 
 // mermaidEscapes are the entity codes MermaidLabel writes.
@@ -13,15 +12,7 @@ var mermaidEscapes = byteEscapes(
 
 // MermaidLabel escapes text for a quoted Mermaid label ("…"): quotes, brackets, pipes, HTML and line breaks
 // become entity codes or spaces, so a value cannot close the label or add a statement.
-func MermaidLabel(s string) string {
-	s = OneLine(s)
-	if !mermaidEscapes.any(s) {
-		return s
-	}
-	var b strings.Builder
-	mermaidEscapes.write(&b, s)
-	return b.String()
-}
+func MermaidLabel(s string) string { return mermaidEscapes.oneLine(s) }
 
 // WriteMermaidLabel writes MermaidLabel(s) to w, an in-memory writer.
 func WriteMermaidLabel(w io.StringWriter, s string) {

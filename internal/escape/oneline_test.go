@@ -28,11 +28,11 @@ func TestPrintable(t *testing.T) {
 					if pos > 0 {
 						s[pos-1] = other
 					}
-					if got, w := printableBytes(s), want(s); got != w {
-						t.Fatalf("printableBytes(%q) = %d, want %d", s, got, w)
+					if got, w := printablePrefix(s), want(s); got != w {
+						t.Fatalf("printablePrefix(%q) = %d, want %d", s, got, w)
 					}
-					if got, w := printableString(string(s)), want(s); got != w {
-						t.Fatalf("printableString(%q) = %d, want %d", s, got, w)
+					if got, w := printablePrefix(string(s)), want(s); got != w {
+						t.Fatalf("printablePrefix(string(%q)) = %d, want %d", s, got, w)
 					}
 				}
 			}
