@@ -11,20 +11,7 @@ import (
 	"github.com/ibcmc/ibcmc/internal/testdesign"
 )
 
-const minimal = `package site
-
-site: {code: "P01", server: "cm01.contoso.com", forest: "contoso.com"}
-forests: "contoso.com": {}
-zones: intranet: {kind: "intranet", cidrs: ["10.0.0.0/16"]}
-pki: {authorities: "Root": {subject: "CN=Root"}, issuer: "Root"}
-systems: mp1: {
-	fqdn: intranet: "mp1.contoso.com"
-	forest: "contoso.com"
-	roles: managementPoint: {}
-}
-publishing: {}
-clients: {}
-`
+const minimal = compiler.MinimalDesign
 
 // TestBadInput: every malformed design ends in diagnostics (exit 1) or a usage error (exit 2), each naming
 // the file, line and field; nothing panics.

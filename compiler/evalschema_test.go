@@ -73,25 +73,25 @@ func TestEvalSchemaMatchesSchema(t *testing.T) {
 	designs["generated 50"] = map[string]string{"site.cue": bench.Design(50)}
 	// Reads a default it does not write: an unset optional field under the evaluation schema, so the
 	// schema as written decides (systems.b.zone is "intranet").
-	designs["falls back: reads a default"] = map[string]string{"site.cue": minimalDesign + `systems: b: {fqdn: intranet: "b.contoso.com", zone: systems.mp1.zone}` + "\n"}
+	designs["falls back: reads a default"] = map[string]string{"site.cue": MinimalDesign + `systems: b: {fqdn: intranet: "b.contoso.com", zone: systems.mp1.zone}` + "\n"}
 	// A comprehension reads the user's value before the schema is unified: undefined either way.
-	designs["comprehension reads a default"] = map[string]string{"site.cue": minimalDesign +
+	designs["comprehension reads a default"] = map[string]string{"site.cue": MinimalDesign +
 		`if systems.mp1.roles.managementPoint.connections == "https" {systems: mp1: installAccount: "CONTOSO\\svc"}` + "\n"}
-	designs["writes every default"] = map[string]string{"site.cue": minimalDesign + `systems: mp1: {zone: "intranet", siteServerInitiates: false, roles: managementPoint: {connections: "https", allow: "intranet", cmgTraffic: false}}` + "\n"}
-	designs["bad enum"] = map[string]string{"site.cue": minimalDesign + `systems: mp1: roles: managementPoint: connections: "ftp"` + "\n"}
-	designs["bad type"] = map[string]string{"site.cue": minimalDesign + `systems: mp1: siteServerInitiates: "yes"` + "\n"}
+	designs["writes every default"] = map[string]string{"site.cue": MinimalDesign + `systems: mp1: {zone: "intranet", siteServerInitiates: false, roles: managementPoint: {connections: "https", allow: "intranet", cmgTraffic: false}}` + "\n"}
+	designs["bad enum"] = map[string]string{"site.cue": MinimalDesign + `systems: mp1: roles: managementPoint: connections: "ftp"` + "\n"}
+	designs["bad type"] = map[string]string{"site.cue": MinimalDesign + `systems: mp1: siteServerInitiates: "yes"` + "\n"}
 	// A type where the schema has a default: as written the default settles it; the evaluation schema
 	// finds it not concrete and falls back.
-	designs["falls back: narrows a defaulted field"] = map[string]string{"site.cue": minimalDesign + `systems: mp1: roles: managementPoint: allow: string` + "\n"}
-	designs["unknown root field"] = map[string]string{"site.cue": minimalDesign + `sytems: mp2: {}` + "\n"}
-	designs["unknown nested field"] = map[string]string{"site.cue": minimalDesign + `systems: mp1: roles: distributionPiont: {}` + "\n"}
-	designs["unknown field from a comprehension"] = map[string]string{"site.cue": minimalDesign + `for k in ["distributionPiont"] {systems: mp1: roles: (k): {}}` + "\n"}
-	designs["hidden fields and definitions at the root"] = map[string]string{"site.cue": minimalDesign + `_forest: "contoso.com"` + "\n" + `#MP: {forest: _forest, roles: managementPoint: {}}` + "\n" + `systems: mp2: #MP & {fqdn: intranet: "mp2.contoso.com"}` + "\n"}
+	designs["falls back: narrows a defaulted field"] = map[string]string{"site.cue": MinimalDesign + `systems: mp1: roles: managementPoint: allow: string` + "\n"}
+	designs["unknown root field"] = map[string]string{"site.cue": MinimalDesign + `sytems: mp2: {}` + "\n"}
+	designs["unknown nested field"] = map[string]string{"site.cue": MinimalDesign + `systems: mp1: roles: distributionPiont: {}` + "\n"}
+	designs["unknown field from a comprehension"] = map[string]string{"site.cue": MinimalDesign + `for k in ["distributionPiont"] {systems: mp1: roles: (k): {}}` + "\n"}
+	designs["hidden fields and definitions at the root"] = map[string]string{"site.cue": MinimalDesign + `_forest: "contoso.com"` + "\n" + `#MP: {forest: _forest, roles: managementPoint: {}}` + "\n" + `systems: mp2: #MP & {fqdn: intranet: "mp2.contoso.com"}` + "\n"}
 	// Names the embedded schema uses: the one-pass evaluation is not attempted, the result is the same.
-	designs["reserved definition name"] = map[string]string{"site.cue": minimalDesign + `#_ibcmcSiteSystem: {zone: "intranet"}` + "\n"}
-	designs["reserved name referred to"] = map[string]string{"site.cue": minimalDesign + `systems: mp1: zone: #_ibcmcSiteSystem.zone` + "\n"}
-	designs["two files"] = map[string]string{"a.cue": minimalDesign, "b.cue": "package site\n\nsystems: mp1: zone: \"intranet\"\n"}
-	designs["no package clause"] = map[string]string{"site.cue": strings.TrimPrefix(minimalDesign, "package site\n")}
+	designs["reserved definition name"] = map[string]string{"site.cue": MinimalDesign + `#_ibcmcSiteSystem: {zone: "intranet"}` + "\n"}
+	designs["reserved name referred to"] = map[string]string{"site.cue": MinimalDesign + `systems: mp1: zone: #_ibcmcSiteSystem.zone` + "\n"}
+	designs["two files"] = map[string]string{"a.cue": MinimalDesign, "b.cue": "package site\n\nsystems: mp1: zone: \"intranet\"\n"}
+	designs["no package clause"] = map[string]string{"site.cue": strings.TrimPrefix(MinimalDesign, "package site\n")}
 	designs["json"] = map[string]string{"site.json": `{"site": {"code": "P01", "server": "cm01.contoso.com", "forest": "contoso.com"},
 		"forests": {"contoso.com": {}}, "zones": {"intranet": {"kind": "intranet", "cidrs": ["10.0.0.0/16"]}},
 		"pki": {"authorities": {"Root": {"subject": "CN=Root"}}, "issuer": "Root"},
@@ -149,7 +149,8 @@ func TestEvalSchemaMatchesSchema(t *testing.T) {
 	}
 }
 
-const minimalDesign = `package site
+// MinimalDesign is a small valid design; exported for the compiler_test package's tests too.
+const MinimalDesign = `package site
 
 site: {code: "P01", server: "cm01.contoso.com", forest: "contoso.com"}
 forests: "contoso.com": {}
