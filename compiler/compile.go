@@ -47,24 +47,24 @@ var derivers = []Deriver{
 // not valid. A design written in CUE is first evaluated in one pass with the evaluation schema embedded in
 // its package (evalschema.go); when that does not validate, or for JSON and YAML, the design is loaded on
 // its own and unified with the schema, whose diagnostics are then the ones reported.
-func evaluate(inputs *designInputs, cwd string, opts Options) (cue.Value, *userInput, positions, diag.List, error) {
+func evaluate(inputs *designInputs, cwd string, opts Options) (cue.Value, positions, diag.List, error) {
 	triedEmbedded := false
 	if !opts.schemaAsWritten && len(inputs.dataFiles) == 0 {
 		v, in, attempted, ok := evaluateEmbedded(cuecontext.New(), inputs)
 		if ok {
-			return v, in, collectPositions(in, cwd), nil, nil
+			return v, collectPositions(in, cwd), nil, nil
 		}
 		triedEmbedded = attempted
 	}
 	ctx := cuecontext.New()
 	in, diags, err := loadInputs(ctx, inputs, cwd)
 	if err != nil || len(diags) > 0 {
-		return cue.Value{}, nil, nil, diags, err
+		return cue.Value{}, nil, diags, err
 	}
 	labels := collectPositions(in, cwd)
 	// The evaluation schema already refused this design if the embedded pass ran.
 	v, diags, err := unifyWithSchema(ctx, in.value, cwd, labels, opts.schemaAsWritten || triedEmbedded)
-	return v, in, labels, diags, err
+	return v, labels, diags, err
 }
 
 // Compile loads and checks the design. The error is for usage and I/O problems (exit 2); design problems
@@ -90,7 +90,7 @@ func Compile(paths []string, opts Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	v, _, labels, diags, err := evaluate(inputs, cwd, opts)
+	v, labels, diags, err := evaluate(inputs, cwd, opts)
 	if err != nil {
 		return nil, err
 	}
