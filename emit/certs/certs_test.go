@@ -28,23 +28,12 @@ func examplePlan(t *testing.T, name string) *plan.Plan {
 	return testdesign.ExamplePlan(t, "../..", name)
 }
 
-func request(t *testing.T, p *plan.Plan, id string) *plan.CertRequest {
-	t.Helper()
-	for _, r := range p.CertRequests {
-		if r.ID == id {
-			return r
-		}
-	}
-	t.Fatalf("no request %s", id)
-	return nil
-}
-
 var opts = emit.Options{ToolVersion: "test"}
 
 // TestINFWebServerFabrikam is the whole certreq file of the internet-facing web server certificate.
 func TestINFWebServerFabrikam(t *testing.T) {
 	p := examplePlan(t, "fabrikam-perimeter")
-	got, err := INF(p, opts, request(t, p, "cmibcm01-webserver"))
+	got, err := INF(p, opts, testdesign.CertRequest(t, p, "cmibcm01-webserver"))
 	if err != nil {
 		t.Fatal(err)
 	}

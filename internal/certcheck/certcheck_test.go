@@ -176,7 +176,7 @@ func TestRequestRules(t *testing.T) {
 	l := newLab(t, p)
 	// A key above the request's maximum (2048 for DP certificates) is wrong. A 4096-bit key is slow to make,
 	// so the request's limits are lowered instead.
-	dpReq := *request(t, p, "cmmp01-dp-client")
+	dpReq := *testdesign.CertRequest(t, p, "cmmp01-dp-client")
 	dpReq.KeyLength, dpReq.MaxKeyLength = 1024, 1024
 	small := &plan.Plan{CertRequests: []*plan.CertRequest{&dpReq}, Authorities: p.Authorities}
 	small.Reindex()
@@ -216,7 +216,7 @@ func TestRequestRules(t *testing.T) {
 	}
 
 	// Expiring in ten days: still ok, with a warning.
-	soon := leafFor(request(t, p, "cmibcm01-webserver"))
+	soon := leafFor(testdesign.CertRequest(t, p, "cmibcm01-webserver"))
 	soon.NotAfter = time.Now().Add(10*24*time.Hour + time.Hour)
 	got = byID(Check(p, l.set(map[string]*x509.Certificate{"cmibcm01-webserver": l.issuing.Issue(t, soon)}), time.Now()))
 	if r := got["cmibcm01-webserver"]; r.Status != OK || len(r.Warnings) != 1 || !strings.HasPrefix(r.Warnings[0], "expires in 10 day(s), on ") {
@@ -225,7 +225,7 @@ func TestRequestRules(t *testing.T) {
 
 	// The issuing CA's own certificate must carry an HTTP CDP too when clients check revocation.
 	ldapIssuing := l.root.NewCA(t, fabrikamIssuing, []string{ldapCDP})
-	good := ldapIssuing.Issue(t, leafFor(request(t, p, "cmibcm01-webserver")))
+	good := ldapIssuing.Issue(t, leafFor(testdesign.CertRequest(t, p, "cmibcm01-webserver")))
 	set := l.set(map[string]*x509.Certificate{"cmibcm01-webserver": good})
 	set[len(set)-2] = &Cert{Source: "chain.pem#1", X509: ldapIssuing.Cert}
 	got = byID(Check(p, set, time.Now()))
@@ -235,23 +235,12 @@ func TestRequestRules(t *testing.T) {
 	}
 }
 
-func request(t *testing.T, p *plan.Plan, id string) *plan.CertRequest {
-	t.Helper()
-	for _, r := range p.CertRequests {
-		if r.ID == id {
-			return r
-		}
-	}
-	t.Fatalf("no request %s", id)
-	return nil
-}
-
 // TestCMGNameIsTheCN: the gateway reads its service name from the CN; a wildcard CN covers it.
 func TestCMGNameIsTheCN(t *testing.T) {
 	res := testdesign.Example(t, "../..", "woodgrove-cmg")
 	p := res.Plan
 	public := labca.NewRoot(t, "CN=Example Public TLS CA, O=Example Trust Services, C=US")
-	r := request(t, p, "wgb-cmg-cmg-server")
+	r := testdesign.CertRequest(t, p, "wgb-cmg-cmg-server")
 	for _, tc := range []struct {
 		cn, want string
 	}{

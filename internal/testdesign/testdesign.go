@@ -88,3 +88,15 @@ func sorted(s []string) []string {
 	}
 	return s
 }
+
+// CertRequest returns the plan's certificate request with this ID, or fails the test.
+func CertRequest(t testing.TB, p *plan.Plan, id string) *plan.CertRequest {
+	t.Helper()
+	for _, r := range p.CertRequests {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("no request %s", id)
+	return nil
+}
