@@ -47,15 +47,11 @@ func (c *certsCheckCmd) Run(e *env) error {
 		}
 		supplied = append(supplied, certs...)
 	}
-	res, err := compile(e, c.Paths)
+	p, err := validPlan(e, c.Paths, exitInvalid, "the design has errors; fix them first: the certificates it needs depend on it")
 	if err != nil {
 		return err
 	}
-	if res.Plan == nil || res.Diagnostics.HasErrors(false) {
-		printText(e.stderr, res.Diagnostics)
-		return &exitError{code: exitInvalid, msg: "the design has errors; fix them first: the certificates it needs depend on it"}
-	}
-	results := certcheck.Check(res.Plan, supplied, now())
+	results := certcheck.Check(p, supplied, now())
 	if len(results) == 0 {
 		fmt.Fprintln(e.stderr, "the design needs no certificate")
 		return nil

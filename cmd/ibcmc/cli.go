@@ -11,6 +11,7 @@ import (
 
 	"github.com/ibcmc/ibcmc/compiler"
 	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/plan"
 	"github.com/ibcmc/ibcmc/schema"
 	"github.com/ibcmc/ibcmc/version"
 )
@@ -152,6 +153,20 @@ func compile(e *env, paths []string) (*compiler.Result, error) {
 		return nil, o.err
 	}
 	return o.res, nil
+}
+
+// validPlan compiles the design for a command that needs an error-free plan; with errors it prints them
+// and fails with code and why.
+func validPlan(e *env, paths []string, code int, why string) (*plan.Plan, error) {
+	res, err := compile(e, paths)
+	if err != nil {
+		return nil, err
+	}
+	if res.Plan == nil || res.Diagnostics.HasErrors(false) {
+		printText(e.stderr, res.Diagnostics)
+		return nil, &exitError{code: code, msg: why}
+	}
+	return res.Plan, nil
 }
 
 // findings compiles the design and returns its diagnostics, warnings promoted to errors with --strict.

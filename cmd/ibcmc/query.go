@@ -27,15 +27,10 @@ func (c *queryCmd) Run(e *env) error {
 	if err != nil {
 		return &exitError{code: exitUsage, msg: err.Error()}
 	}
-	res, err := compile(e, c.Paths)
+	p, err := validPlan(e, c.Paths, exitUsage, "the design has errors; its flows are not final (ibcmc vet lists the errors)")
 	if err != nil {
 		return err
 	}
-	if res.Plan == nil || res.Diagnostics.HasErrors(false) {
-		printText(e.stderr, res.Diagnostics)
-		return &exitError{code: exitUsage, msg: "the design has errors; its flows are not final (ibcmc vet lists the errors)"}
-	}
-	p := res.Plan
 	from, err := resolveFlowEnd(p, c.From)
 	if err != nil {
 		return &exitError{code: exitUsage, msg: "FROM: " + err.Error()}
