@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
-	"github.com/ibcmc/ibcmc/internal/escape"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -21,61 +20,8 @@ func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
 	return files, nil
 }
 
-// blockSize is the size of the blocks the files of a build are carved from (see writer).
+// blockSize is the size of the blocks the files of a build are carved from (textbuf.Blocks).
 const blockSize = 256 << 10
-
-// writer writes files by appending into shared blocks: a design has a script per machine, thousands of
-// them, and formatting each line through fmt and intermediate strings, then copying each file, was most
-// of this emitter's time.
-type writer struct {
-	b []byte // the last file written; its capacity runs to the end of its block
-	// block is the size of the blocks files are carved from; 0 writes each file on its own.
-	block int
-}
-
-// start begins a file after the last one, or in a new block when little room is left. (A file that
-// outgrows the room is moved by append, like any slice.) The caller keeps the text in a local variable
-// while it writes, so that the stores of each append need no GC write barrier, and hands it to end.
-func (w *writer) start() text {
-	b := w.b[len(w.b):]
-	if cap(b) < 4<<10 {
-		b = make([]byte, 0, w.block)
-	}
-	return text{b: b}
-}
-
-// end returns the file t holds. Its capacity ends with it, so appending to one file's content can never
-// write into the next file's.
-func (w *writer) end(t *text) []byte {
-	w.b = t.b
-	return t.b[:len(t.b):len(t.b)]
-}
-
-// text is one file being written.
-type text struct {
-	b []byte
-}
-
-// line writes the parts and a line ending.
-func (t *text) line(parts ...string) {
-	b := t.b
-	for _, s := range parts {
-		b = append(b, s...)
-	}
-	t.b = append(b, '\n')
-}
-
-// comment writes a "# " comment line; the text is made single-line so no value can end the comment and
-// start a rule or a command.
-func (t *text) comment(parts ...string) {
-	b := append(t.b, "# "...)
-	start := len(b)
-	for _, s := range parts {
-		b = append(b, s...)
-	}
-	b = escape.OneLineTail(b, start)
-	t.b = append(b, '\n')
-}
 
 // portList spells a flow's ports with sep between ranges.
 func portList(f *plan.Flow, sep string) string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/internal/escape"
+	"github.com/ibcmc/ibcmc/internal/textbuf"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -40,35 +41,35 @@ func nftFiles(p *plan.Plan, prov string) []emit.File {
 // connections. It reloads idempotently on nft 1.0.6, which has no "destroy": create the table if missing,
 // delete it, define it again, all in one transaction.
 func nftRuleset(p *plan.Plan, prov string, k boundary, name string, flows []*plan.Flow) []byte {
-	var w writer
-	t := w.start()
-	t.b = append(t.b, prov...)
-	t.comment("Site ", p.Site.Code, ": connections from zone ", k.from, " to zone ", k.to, ". Load it on the firewall between the two zones:")
-	t.comment("  nft -c -f ", name, " && nft -f ", name)
-	t.comment("It owns table inet ibcmc and replaces it on every load; everything else forwarded is dropped.")
-	t.line("table inet ibcmc {}")
-	t.line("delete table inet ibcmc")
-	t.line("table inet ibcmc {")
-	t.line("\tchain forward {")
-	t.line("\t\ttype filter hook forward priority filter; policy drop;")
-	t.line("\t\tct state established,related accept comment \"return traffic of accepted connections\"")
-	t.line("\t\tct state invalid drop")
+	var w textbuf.Blocks
+	t := w.Start("\n")
+	t.B = append(t.B, prov...)
+	t.Comment("# ", "Site ", p.Site.Code, ": connections from zone ", k.from, " to zone ", k.to, ". Load it on the firewall between the two zones:")
+	t.Comment("# ", "  nft -c -f ", name, " && nft -f ", name)
+	t.Comment("# ", "It owns table inet ibcmc and replaces it on every load; everything else forwarded is dropped.")
+	t.Line("table inet ibcmc {}")
+	t.Line("delete table inet ibcmc")
+	t.Line("table inet ibcmc {")
+	t.Line("\tchain forward {")
+	t.Line("\t\ttype filter hook forward priority filter; policy drop;")
+	t.Line("\t\tct state established,related accept comment \"return traffic of accepted connections\"")
+	t.Line("\t\tct state invalid drop")
 	for _, f := range flows {
-		t.line()
+		t.Line()
 		rules, why := nftRules(f)
-		t.b = append(t.b, "\t\t"...)
-		t.comment(f.ID, ": ", f.Purpose, " (required by ", strings.Join(f.RequiredBy, ", "), ")")
+		t.B = append(t.B, "\t\t"...)
+		t.Comment("# ", f.ID, ": ", f.Purpose, " (required by ", strings.Join(f.RequiredBy, ", "), ")")
 		if len(rules) == 0 {
-			t.b = append(t.b, "\t\t"...)
-			t.comment("not opened: ", why)
+			t.B = append(t.B, "\t\t"...)
+			t.Comment("# ", "not opened: ", why)
 		}
 		for _, r := range rules {
-			t.line("\t\t", r)
+			t.Line("\t\t", r)
 		}
 	}
-	t.line("\t}")
-	t.line("}")
-	return w.end(&t)
+	t.Line("\t}")
+	t.Line("}")
+	return w.End(&t)
 }
 
 // nftRules matches a flow once per address family the two ends share: source and destination by

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/internal/escape"
+	"github.com/ibcmc/ibcmc/internal/textbuf"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -41,7 +42,7 @@ func windowsFiles(p *plan.Plan, prov string) []emit.File {
 
 // windowsWriter writes the scripts of one build. What every script has in common is made once.
 type windowsWriter struct {
-	w     writer
+	w     textbuf.Blocks
 	p     *plan.Plan
 	prov  string
 	group string // the rule group of the site, quoted
@@ -51,32 +52,32 @@ type windowsWriter struct {
 
 func newWindowsWriter(p *plan.Plan, prov string) *windowsWriter {
 	group := "ibcmc " + p.Site.Code
-	var h text
-	h.comment("it removes every rule of the group ", strconv.Quote(group), " and creates the design's rules again.")
-	h.line("#Requires -RunAsAdministrator")
-	h.line("$ErrorActionPreference = 'Stop'")
-	h.line("Get-NetFirewallRule -Group ", escape.PowerShell(group), " -ErrorAction SilentlyContinue | Remove-NetFirewallRule")
-	return &windowsWriter{w: writer{block: blockSize}, p: p, prov: prov, group: escape.PowerShell(group), header: string(h.b)}
+	h := textbuf.Text{EOL: "\n"}
+	h.Comment("# ", "it removes every rule of the group ", strconv.Quote(group), " and creates the design's rules again.")
+	h.Line("#Requires -RunAsAdministrator")
+	h.Line("$ErrorActionPreference = 'Stop'")
+	h.Line("Get-NetFirewallRule -Group ", escape.PowerShell(group), " -ErrorAction SilentlyContinue | Remove-NetFirewallRule")
+	return &windowsWriter{w: textbuf.Blocks{Size: blockSize}, p: p, prov: prov, group: escape.PowerShell(group), header: string(h.B)}
 }
 
 // script removes every rule of the site's group and creates one rule per inbound flow, so running it
 // again gives the same rules and a flow removed from the design loses its rule.
 func (ws *windowsWriter) script(machine string, flows []*plan.Flow) []byte {
 	code := ws.p.Site.Code
-	t := ws.w.start()
-	t.b = append(t.b, ws.prov...)
-	t.comment("Inbound Windows Firewall rules of ", machine, " for site ", code, ". Run it elevated on ", machine, "; running it again is safe:")
-	t.b = append(t.b, ws.header...)
+	t := ws.w.Start("\n")
+	t.B = append(t.B, ws.prov...)
+	t.Comment("# ", "Inbound Windows Firewall rules of ", machine, " for site ", code, ". Run it elevated on ", machine, "; running it again is safe:")
+	t.B = append(t.B, ws.header...)
 	if len(flows) == 0 {
-		t.line()
-		t.comment("No flow of the design reaches ", machine, " from another machine: it needs no inbound rule from ibcmc.")
+		t.Line()
+		t.Comment("# ", "No flow of the design reaches ", machine, " from another machine: it needs no inbound rule from ibcmc.")
 	}
 	for _, f := range flows {
-		t.line()
-		t.comment(f.ID, ": ", f.Purpose, " (required by ", strings.Join(f.RequiredBy, ", "), ")")
+		t.Line()
+		t.Comment("# ", f.ID, ": ", f.Purpose, " (required by ", strings.Join(f.RequiredBy, ", "), ")")
 		remote, why := remoteAddresses(f)
 		if remote == nil {
-			t.comment("not created: ", why)
+			t.Comment("# ", "not created: ", why)
 			continue
 		}
 		desc := f.Purpose
@@ -86,23 +87,23 @@ func (ws *windowsWriter) script(machine string, flows []*plan.Flow) []byte {
 		ports := portList(f, ",")
 		proto := strings.ToUpper(f.Protocol)
 		// The rule is written straight into the script, each value quoted on the way.
-		t.b = append(t.b, "New-NetFirewallRule -Name "...)
-		t.b = escape.AppendPowerShell(t.b, "ibcmc-"+code+"-"+f.ID)
-		t.b = append(t.b, " -DisplayName "...)
-		t.b = escape.AppendPowerShell(t.b, "ibcmc "+code+": "+f.From+" to "+f.To+" "+proto+" "+ports)
-		t.b = append(t.b, " -Description "...)
-		t.b = escape.AppendPowerShell(t.b, desc)
-		t.b = append(t.b, " -Group "...)
-		t.b = append(t.b, ws.group...)
-		t.b = append(t.b, " -Direction Inbound -Protocol "...)
-		t.b = escape.AppendPowerShell(t.b, proto)
-		t.b = append(t.b, " -LocalPort "...)
-		t.b = escape.AppendPowerShellList(t.b, strings.Split(ports, ","))
-		t.b = append(t.b, " -RemoteAddress "...)
-		t.b = escape.AppendPowerShellList(t.b, remote)
-		t.line(" -Action Allow -Profile Any -Enabled 'True' | Out-Null")
+		t.B = append(t.B, "New-NetFirewallRule -Name "...)
+		t.B = escape.AppendPowerShell(t.B, "ibcmc-"+code+"-"+f.ID)
+		t.B = append(t.B, " -DisplayName "...)
+		t.B = escape.AppendPowerShell(t.B, "ibcmc "+code+": "+f.From+" to "+f.To+" "+proto+" "+ports)
+		t.B = append(t.B, " -Description "...)
+		t.B = escape.AppendPowerShell(t.B, desc)
+		t.B = append(t.B, " -Group "...)
+		t.B = append(t.B, ws.group...)
+		t.B = append(t.B, " -Direction Inbound -Protocol "...)
+		t.B = escape.AppendPowerShell(t.B, proto)
+		t.B = append(t.B, " -LocalPort "...)
+		t.B = escape.AppendPowerShellList(t.B, strings.Split(ports, ","))
+		t.B = append(t.B, " -RemoteAddress "...)
+		t.B = escape.AppendPowerShellList(t.B, remote)
+		t.Line(" -Action Allow -Profile Any -Enabled 'True' | Out-Null")
 	}
-	return ws.w.end(&t)
+	return ws.w.End(&t)
 }
 
 // remoteAddresses is -RemoteAddress of a flow: the source's addresses and ranges, or Any when the source is
