@@ -18,6 +18,13 @@ type rawDesign struct {
 	Publishing map[string]rawPublishing `json:"publishing"`
 	Clients    map[string]rawClients    `json:"clients"`
 	CMG        map[string]rawCMG        `json:"cmg"`
+	Firewalls  map[string]rawFirewall   `json:"firewalls"`
+}
+
+type rawFirewall struct {
+	Product    string            `json:"product"`
+	Interfaces map[string]string `json:"interfaces"`
+	DNAT       bool              `json:"dnat"`
 }
 
 type rawSite struct {
@@ -50,6 +57,10 @@ type rawSite struct {
 		UserPolicyFromInternet bool `json:"userPolicyFromInternet"`
 		CloudManagementGateway bool `json:"cloudManagementGateway"`
 	} `json:"clientSettings"`
+	SoftwareUpdates *struct {
+		Source    string `json:"source"`
+		SyncPoint string `json:"syncPoint"`
+	} `json:"softwareUpdates"`
 }
 
 type rawForest struct {
@@ -226,6 +237,13 @@ func toPlan(r *rawDesign) *plan.Plan {
 			CloudManagementGateway: s.ClientSettings.CloudManagementGateway,
 		},
 	}
+	p.Site.SoftwareUpdates = plan.SoftwareUpdates{Source: plan.SourceMicrosoftUpdate, Path: plan.Path("site", "softwareUpdates")}
+	if su := s.SoftwareUpdates; su != nil {
+		if su.Source != "" {
+			p.Site.SoftwareUpdates.Source = su.Source
+		}
+		p.Site.SoftwareUpdates.SyncPoint = su.SyncPoint
+	}
 	if tr := s.Communication.TrustedRoots; tr != nil {
 		p.Site.Communication.TrustedRoots = *tr
 		p.Site.Communication.TrustedRootsSet = true
@@ -312,6 +330,15 @@ func toPlan(r *rawDesign) *plan.Plan {
 			cmg.Tenant = &plan.Tenant{ID: g.Tenant.ID, ClientApp: g.Tenant.ClientApp, ServerAppURI: g.Tenant.ServerAppURI}
 		}
 		p.CMGs = append(p.CMGs, cmg)
+	}
+	for _, name := range sortedKeys(r.Firewalls) {
+		f := r.Firewalls[name]
+		fw := &plan.Firewall{Name: name, Path: plan.Path("firewalls", name), Product: f.Product, DNAT: f.DNAT, Declared: true}
+		for _, zone := range sortedKeys(f.Interfaces) {
+			fw.Interfaces = append(fw.Interfaces, plan.Interface{Zone: zone, Name: f.Interfaces[zone]})
+			fw.Zones = append(fw.Zones, zone)
+		}
+		p.Firewalls = append(p.Firewalls, fw)
 	}
 	p.Reindex()
 	return p

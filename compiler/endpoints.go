@@ -35,10 +35,10 @@ func deriveEndpoints(p *plan.Plan) {
 			add(dp.Kind, clientPort(p, dp.Connections), dp.Connections)
 		}
 		if sup := r.SoftwareUpdatePoint; sup != nil && plan.AllowsInternet(sup.Allow) {
+			// The HTTP port stays in use with SSL: WSUS serves EULAs and update content over HTTP.
+			add(sup.Kind, sup.HTTPPort, "http")
 			if sup.SSL {
 				add(sup.Kind, sup.HTTPSPort, "https")
-			} else {
-				add(sup.Kind, sup.HTTPPort, "http")
 			}
 		}
 		if fsp := r.FallbackStatusPoint; fsp != nil && plan.AllowsInternet(fsp.Allow) {

@@ -78,42 +78,63 @@ func TestFlowsFabrikamPerimeterMPToSQL(t *testing.T) {
 	}
 	if f.Purpose != "management point to the site database (SQL Server)" ||
 		!reflect.DeepEqual(f.RequiredBy, []string{"cmibcm01 managementPoint"}) ||
-		f.Path != "systems.cmibcm01.roles.managementPoint" {
-		t.Errorf("purpose %q, required by %q, path %q", f.Purpose, f.RequiredBy, f.Path)
+		f.Path != "systems.cmibcm01.roles.managementPoint" ||
+		f.Source != "https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/ports" ||
+		!reflect.DeepEqual(f.Firewalls, []string{"intranet-perimeter"}) {
+		t.Errorf("purpose %q, required by %q, path %q, source %q, firewalls %q", f.Purpose, f.RequiredBy, f.Path, f.Source, f.Firewalls)
 	}
-	// The intranet MP sits in the database's zone: its SQL traffic crosses no firewall.
-	for _, f := range p.Flows {
-		if f.From == "cmmp01" {
-			t.Errorf("unexpected flow from the intranet MP: %s", f.ID)
+	// The site server and the intranet MP use the database too, from the database's own zone: a host
+	// firewall on the SQL Server needs those flows even though they cross no network firewall.
+	for id, line := range map[string]string{
+		"cm01.corp.fabrikam.com-to-sql01.corp.fabrikam.com-tcp-1433": "intranet:cm01.corp.fabrikam.com[10.20.0.10] -> intranet:sql01.corp.fabrikam.com[10.20.0.20] tcp 1433",
+		"cmmp01-to-sql01.corp.fabrikam.com-tcp-1433":                 "intranet:cmmp01[10.20.0.11] -> intranet:sql01.corp.fabrikam.com[10.20.0.20] tcp 1433",
+	} {
+		f := flowByID(t, p, id)
+		if got := flowLine(f); got != line || len(f.Firewalls) != 0 {
+			t.Errorf("%s = %s (firewalls %q), want %s and no network firewall", id, got, f.Firewalls, line)
 		}
 	}
 }
 
 func TestFlowsFabrikamUserPolicyToDomainController(t *testing.T) {
 	p := examplePlan(t, "fabrikam-perimeter")
-	tcp := flowByID(t, p, "cmibcm01-to-dc01.corp.fabrikam.com-tcp-53_88_135_389_3268_49152-65535")
-	udp := flowByID(t, p, "cmibcm01-to-dc01.corp.fabrikam.com-udp-53_88_389")
-	if got, want := flowLine(tcp), "perimeter:cmibcm01[172.16.50.21] -> intranet:dc01.corp.fabrikam.com[10.20.0.5] tcp 53,88,135,389,3268,49152-65535"; got != want {
+	tcp := flowByID(t, p, "cmibcm01-to-dc01.corp.fabrikam.com-tcp-53_88_135_389_636_3268_49152-65535")
+	udp := flowByID(t, p, "cmibcm01-to-dc01.corp.fabrikam.com-udp-53_88_389_636")
+	if got, want := flowLine(tcp), "perimeter:cmibcm01[172.16.50.21] -> intranet:dc01.corp.fabrikam.com[10.20.0.5] tcp 53,88,135,389,636,3268,49152-65535"; got != want {
 		t.Errorf("tcp flow = %s, want %s", got, want)
 	}
-	if got, want := flowLine(udp), "perimeter:cmibcm01[172.16.50.21] -> intranet:dc01.corp.fabrikam.com[10.20.0.5] udp 53,88,389"; got != want {
+	if got, want := flowLine(udp), "perimeter:cmibcm01[172.16.50.21] -> intranet:dc01.corp.fabrikam.com[10.20.0.5] udp 53,88,389,636"; got != want {
 		t.Errorf("udp flow = %s, want %s", got, want)
 	}
 	if want := []string{"cmibcm01 managementPoint", "population roaming-laptops userPolicy"}; !reflect.DeepEqual(tcp.RequiredBy, want) {
 		t.Errorf("required by %q, want %q", tcp.RequiredBy, want)
 	}
-	// The perimeter forest's RODC is not the users' forest: user policy needs no flow to it.
-	for _, f := range p.Flows {
-		if f.To == "rodc01.dmz.fabrikam.com" {
-			t.Errorf("unexpected flow to the perimeter RODC: %s", f.ID)
-		}
-	}
 
-	// Without user policy for internet clients the domain controller flows disappear.
+	// Without user policy for internet clients the flows to the users' forest disappear; the perimeter
+	// members still reach the domain controller of their own forest.
 	off := variant(t, "fabrikam-perimeter", "userPolicyFromInternet: true", "userPolicyFromInternet: false")
 	for _, f := range off.Flows {
-		if f.ToKind == plan.PeerDomainController {
+		if f.From == "cmibcm01" && f.To == "dc01.corp.fabrikam.com" {
 			t.Errorf("flow %s without user policy from the internet", f.ID)
+		}
+	}
+	flowByID(t, off, "cmibcm01-to-rodc01.dmz.fabrikam.com-tcp-53_88_135_389_445_49152-65535")
+}
+
+func TestFlowsDomainMembersReachTheirDomainControllers(t *testing.T) {
+	p := examplePlan(t, "fabrikam-perimeter")
+	for id, line := range map[string]string{
+		// A perimeter member of the perimeter forest: Kerberos, LDAP, SMB, RPC, DNS; time over UDP.
+		"cmfsp01-to-rodc01.dmz.fabrikam.com-tcp-53_88_135_389_445_49152-65535": "perimeter:cmfsp01[172.16.50.22] -> perimeter:rodc01.dmz.fabrikam.com[172.16.50.5] tcp 53,88,135,389,445,49152-65535",
+		"cmfsp01-to-rodc01.dmz.fabrikam.com-udp-53_88_123_389":                 "perimeter:cmfsp01[172.16.50.22] -> perimeter:rodc01.dmz.fabrikam.com[172.16.50.5] udp 53,88,123,389",
+		// The site server and the database server are members of the site's forest.
+		"cm01.corp.fabrikam.com-to-dc01.corp.fabrikam.com-tcp-53_88_135_389_445_49152-65535": "intranet:cm01.corp.fabrikam.com[10.20.0.10] -> intranet:dc01.corp.fabrikam.com[10.20.0.5] tcp 53,88,135,389,445,49152-65535",
+		"sql01.corp.fabrikam.com-to-dc01.corp.fabrikam.com-udp-53_88_123_389":                "intranet:sql01.corp.fabrikam.com[10.20.0.20] -> intranet:dc01.corp.fabrikam.com[10.20.0.5] udp 53,88,123,389",
+		// Every management point queries the directory of its forest, LDAPS included.
+		"cmmp01-to-dc01.corp.fabrikam.com-tcp-135_389_636_3268_49152-65535": "intranet:cmmp01[10.20.0.11] -> intranet:dc01.corp.fabrikam.com[10.20.0.5] tcp 135,389,636,3268,49152-65535",
+	} {
+		if got := flowLine(flowByID(t, p, id)); got != line {
+			t.Errorf("%s = %s, want %s", id, got, line)
 		}
 	}
 }
@@ -123,13 +144,15 @@ func TestFlowsFabrikamInternetReachesOnlyThePublishedPorts(t *testing.T) {
 	var got []string
 	for _, f := range p.Flows {
 		if f.FromZone == "internet" && f.ToZone != "internet" {
-			got = append(got, flowLine(f))
+			got = append(got, flowLine(f)+" public "+strings.Join(f.ToPublic, " "))
 		}
 	}
 	want := []string{
-		"internet:any[0.0.0.0/0 ::/0] -> perimeter:edge[203.0.113.10] tcp 443",
-		"internet:any[0.0.0.0/0 ::/0] -> perimeter:edge[203.0.113.10] tcp 80",
-		"internet:any[0.0.0.0/0 ::/0] -> perimeter:edge[203.0.113.10] tcp 8531",
+		"internet:any[0.0.0.0/0 ::/0] -> perimeter:edge[172.16.50.10] tcp 443 public 203.0.113.10",
+		"internet:any[0.0.0.0/0 ::/0] -> perimeter:edge[172.16.50.10] tcp 80 public 203.0.113.10",
+		// WSUS serves EULAs and update content over HTTP, also when the SUP uses SSL.
+		"internet:any[0.0.0.0/0 ::/0] -> perimeter:edge[172.16.50.10] tcp 8530 public 203.0.113.10",
+		"internet:any[0.0.0.0/0 ::/0] -> perimeter:edge[172.16.50.10] tcp 8531 public 203.0.113.10",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("inbound internet flows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -138,7 +161,7 @@ func TestFlowsFabrikamInternetReachesOnlyThePublishedPorts(t *testing.T) {
 		if f.FromZone != "internet" {
 			continue
 		}
-		for _, port := range []int{135, 445, 1433} {
+		for _, port := range []int{135, 445, 1433, 3389} {
 			for _, r := range f.Ports {
 				if r.Contains(port) {
 					t.Errorf("flow %s opens %d from the internet", f.ID, port)
@@ -149,6 +172,7 @@ func TestFlowsFabrikamInternetReachesOnlyThePublishedPorts(t *testing.T) {
 	// The proxy forwards the same ports to its backends, from its internal address.
 	for id, line := range map[string]string{
 		"edge-to-cmibcm01-tcp-443":  "perimeter:edge[172.16.50.10] -> perimeter:cmibcm01[172.16.50.21] tcp 443",
+		"edge-to-cmibcm01-tcp-8530": "perimeter:edge[172.16.50.10] -> perimeter:cmibcm01[172.16.50.21] tcp 8530",
 		"edge-to-cmibcm01-tcp-8531": "perimeter:edge[172.16.50.10] -> perimeter:cmibcm01[172.16.50.21] tcp 8531",
 		"edge-to-cmfsp01-tcp-80":    "perimeter:edge[172.16.50.10] -> perimeter:cmfsp01[172.16.50.22] tcp 80",
 	} {
@@ -158,18 +182,61 @@ func TestFlowsFabrikamInternetReachesOnlyThePublishedPorts(t *testing.T) {
 	}
 }
 
-func TestFlowsSiteServerToSystemsOutsideItsZone(t *testing.T) {
+func TestFlowsIntranetClientsReachTheirRoles(t *testing.T) {
+	// Contoso's only MP/DP/SUP sits in the perimeter and accepts intranet connections.
+	p := examplePlan(t, "contoso-ibcm")
+	for id, line := range map[string]string{
+		"intranet-clients-to-ibcm01-tcp-443":   "intranet:intranet-clients[10.10.0.0/16] -> perimeter:ibcm01[192.0.2.10] tcp 443",
+		"intranet-clients-to-ibcm01-tcp-10123": "intranet:intranet-clients[10.10.0.0/16] -> perimeter:ibcm01[192.0.2.10] tcp 10123",
+		"intranet-clients-to-ibcm01-tcp-8530":  "intranet:intranet-clients[10.10.0.0/16] -> perimeter:ibcm01[192.0.2.10] tcp 8530",
+		"intranet-clients-to-ibcm01-tcp-8531":  "intranet:intranet-clients[10.10.0.0/16] -> perimeter:ibcm01[192.0.2.10] tcp 8531",
+	} {
+		f := flowByID(t, p, id)
+		if got := flowLine(f); got != line {
+			t.Errorf("%s = %s, want %s", id, got, line)
+		}
+		if !slices.Contains(f.RequiredBy, "population domain-laptops") {
+			t.Errorf("%s required by %q", id, f.RequiredBy)
+		}
+	}
+	// Fabrikam: the FSP accepts intranet and internet clients; the intranet MP/DP only intranet ones.
+	fab := examplePlan(t, "fabrikam-perimeter")
+	flowByID(t, fab, "intranet-clients-to-cmfsp01-tcp-80")
+	flowByID(t, fab, "intranet-clients-to-cmmp01-tcp-443")
+	for _, f := range fab.Flows {
+		if f.FromKind == plan.PeerClients && f.To == "cmibcm01" {
+			t.Errorf("intranet clients reach the internet-only roles of cmibcm01: %s", f.ID)
+		}
+	}
+	// An internet-only population gets no intranet flow.
+	only := variant(t, "contoso-ibcm", `management: "intranetAndInternet"`, `management: "internetOnly"`)
+	for _, f := range only.Flows {
+		if f.FromKind == plan.PeerClients {
+			t.Errorf("flow %s for an internet-only population", f.ID)
+		}
+	}
+}
+
+func TestFlowsSiteServerToEverySiteSystem(t *testing.T) {
 	p := examplePlan(t, "fabrikam-perimeter")
 	f := flowByID(t, p, "cm01.corp.fabrikam.com-to-cmibcm01-tcp-135_445_49152-65535")
 	if got, want := flowLine(f), "intranet:cm01.corp.fabrikam.com[10.20.0.10] -> perimeter:cmibcm01[172.16.50.21] tcp 135,445,49152-65535"; got != want {
 		t.Errorf("flow = %s, want %s", got, want)
 	}
 	flowByID(t, p, "cm01.corp.fabrikam.com-to-cmibcm01-udp-135")
-	// Both perimeter systems have siteServerInitiates: nothing calls the site server back.
+	// Same zone as the site server: the host firewall still needs the flow, and the MP calls back.
+	flowByID(t, p, "cm01.corp.fabrikam.com-to-cmmp01-tcp-135_445_49152-65535")
+	flowByID(t, p, "cmmp01-to-cm01.corp.fabrikam.com-tcp-135_445_49152-65535")
+	// Both perimeter systems have siteServerInitiates: they never call the site server back.
 	for _, f := range p.Flows {
-		if f.To == "cm01.corp.fabrikam.com" {
+		if f.To == "cm01.corp.fabrikam.com" && f.FromZone == "perimeter" {
 			t.Errorf("unexpected flow to the site server: %s", f.ID)
 		}
+	}
+	w := examplePlan(t, "woodgrove-cmg")
+	for _, cp := range []string{"cmcp01", "cmcp02"} {
+		flowByID(t, w, "cm01.woodgrove.local-to-"+cp+"-tcp-135_445_49152-65535")
+		flowByID(t, w, cp+"-to-cm01.woodgrove.local-tcp-135_445_49152-65535")
 	}
 
 	// Without siteServerInitiates the system calls back; a distribution point alone never does.
@@ -203,8 +270,35 @@ systems: dp02: {
 		t.Errorf("SQL flow to %s %q", sql.ToKind, sql.ToAddress)
 	}
 	for _, f := range v.Flows {
-		if f.From == "dp02" {
-			t.Errorf("a distribution point sends no status, yet %s", f.ID)
+		if f.From == "dp02" && f.To == "cm01.contoso.local" {
+			t.Errorf("a distribution point sends no status to the site server, yet %s", f.ID)
+		}
+	}
+	// A distribution point reports content status to a management point.
+	if got, want := flowLine(flowByID(t, v, "dp02-to-ibcm01-tcp-443")), "perimeter:dp02[192.0.2.11] -> perimeter:ibcm01[192.0.2.10] tcp 443"; got != want {
+		t.Errorf("DP to MP = %s, want %s", got, want)
+	}
+}
+
+func TestFlowsSoftwareUpdateSynchronization(t *testing.T) {
+	p := examplePlan(t, "fabrikam-perimeter")
+	f := flowByID(t, p, "cmibcm01-to-microsoft-update-tcp-80_443")
+	if f.ToZone != "internet" || f.ToKind != plan.PeerMicrosoftUpdate || !reflect.DeepEqual(f.Firewalls, []string{"internet-perimeter"}) {
+		t.Errorf("Microsoft Update flow %s, firewalls %q", flowLine(f), f.Firewalls)
+	}
+	// A second SUP synchronizes with the first; an upstream WSUS server replaces Microsoft Update.
+	v := variant(t, "woodgrove-cmg", `roles: {cmgConnectionPoint: {}, serviceConnectionPoint: mode: "online"}`,
+		`roles: {cmgConnectionPoint: {}, serviceConnectionPoint: mode: "online", softwareUpdatePoint: {allow: "intranet"}}`,
+		`clientSettings: {`, `softwareUpdates: {source: "wsus.woodgrove.local", syncPoint: "cmmp01"}
+	clientSettings: {`)
+	up := flowByID(t, v, "cmmp01-to-wsus.woodgrove.local-tcp-8530-8531")
+	if up.ToKind != plan.PeerUpstreamWSUS || up.ToZone != "intranet" || up.Path != "site.softwareUpdates.source" {
+		t.Errorf("upstream flow %s kind %s path %s", flowLine(up), up.ToKind, up.Path)
+	}
+	flowByID(t, v, "cmcp01-to-cmmp01-tcp-8530-8531")
+	for _, f := range v.Flows {
+		if f.ToKind == plan.PeerMicrosoftUpdate {
+			t.Errorf("flow %s to Microsoft Update although the site synchronizes with an upstream server", f.ID)
 		}
 	}
 }
@@ -223,6 +317,8 @@ func TestFlowsWoodgroveConnectionPointsToCMG(t *testing.T) {
 	if azure.FromAddress != "10.30.0.12" {
 		t.Errorf("service connection point flow from %q", azure.FromAddress)
 	}
+	// Internet-only CMG clients use the gateway also from inside the network.
+	flowByID(t, p, "intranet-clients-to-wgb-cmg-tcp-443")
 	// A CMG needs no inbound internet exposure.
 	for _, f := range p.Flows {
 		if f.FromZone == "internet" && f.ToZone != "internet" {
@@ -235,17 +331,15 @@ func TestFlowsCMGPortsByDeployment(t *testing.T) {
 	cases := []struct {
 		name, replace, want string
 	}{
-		{"classic", "vms:         2\n", "10140-10155"},
+		// Classic: one TCP-TLS port per VM, with the documented HTTPS fallback.
+		{"classic two VMs", "deployment: \"classic\"\n\tvms:         2\n", "10124-10125,10140-10141"},
+		{"classic one VM", "deployment: \"classic\"\n\tvms:         1\n", "443,10140"},
 		{"one VM", "vms:         1\n", "443"},
 		{"sixteen VMs", "vms:         16\n", "10124-10139"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			repl := c.replace
-			if c.name == "classic" {
-				repl = "deployment: \"classic\"\n\tvms:         2\n"
-			}
-			p := variant(t, "woodgrove-cmg", "vms:         2\n", repl)
+			p := variant(t, "woodgrove-cmg", "vms:         2\n", c.replace)
 			n := 0
 			for _, f := range p.Flows {
 				if f.ToKind == plan.PeerCMG && f.FromKind == plan.PeerSystem {
@@ -263,30 +357,40 @@ func TestFlowsCMGPortsByDeployment(t *testing.T) {
 }
 
 func TestFlowsEnhancedHTTPManagementPointBehindCMG(t *testing.T) {
+	// An E-HTTP management point takes CMG traffic over HTTPS 443 with its site-issued certificate; its
+	// HTTP port stays open as the data-flow table allows either.
 	p := variant(t, "woodgrove-cmg", `managementPoint: {connections: "https", allow: "intranet", cmgTraffic: true`,
-		`managementPoint: {connections: "http", allow: "intranet", cmgTraffic: true`)
-	flowByID(t, p, "cmcp01-to-cmmp01-tcp-80")
-	for _, f := range p.Flows {
-		if f.ID == "cmcp01-to-cmmp01-tcp-443" {
-			t.Errorf("an HTTP management point got an HTTPS flow")
-		}
+		`managementPoint: {connections: "http", allow: "intranet", cmgTraffic: true`,
+		`clientConnections: "https"`, `clientConnections: "ehttp"`)
+	f := flowByID(t, p, "cmcp01-to-cmmp01-tcp-80_443")
+	if f.Source != "https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/configure-authentication" {
+		t.Errorf("source %q", f.Source)
 	}
 }
 
 func TestFlowsRevocation(t *testing.T) {
 	// Fabrikam checks the CRL: internet clients fetch it from the internet-published HTTP CDP.
 	p := examplePlan(t, "fabrikam-perimeter")
-	f := flowByID(t, p, "clients-to-pki.fabrikam.com-tcp-80")
-	if f.FromZone != "internet" || f.ToZone != "internet" || len(f.ToAddresses) != 0 {
+	f := flowByID(t, p, "any-to-pki.fabrikam.com-tcp-80")
+	if f.FromZone != "internet" || f.ToZone != "internet" {
 		t.Errorf("CDP flow %s", flowLine(f))
 	}
 	if !slices.Contains(f.RequiredBy, "site.communication.checkCRL") || !slices.Contains(f.RequiredBy, "authority Fabrikam Root CA") {
 		t.Errorf("CDP flow required by %q", f.RequiredBy)
 	}
-	// Contoso does not check the CRL: no CDP flow.
+	// IIS always checks client certificates: the perimeter site system and the bridging proxy fetch the
+	// client chain's CRLs through the perimeter's firewall to the internet.
+	for _, id := range []string{"cmibcm01-to-pki.fabrikam.com-tcp-80", "edge-to-pki.fabrikam.com-tcp-80", "cmmp01-to-pki.fabrikam.com-tcp-80",
+		"intranet-clients-to-pki.fabrikam.com-tcp-80"} {
+		f := flowByID(t, p, id)
+		if f.ToZone != "internet" || len(f.Firewalls) != 1 {
+			t.Errorf("%s: %s firewalls %q", id, flowLine(f), f.Firewalls)
+		}
+	}
+	// Contoso's CA publishes no HTTP CDP at all: no CDP flow.
 	for _, f := range examplePlan(t, "contoso-ibcm").Flows {
 		if f.ToKind == plan.PeerCDP {
-			t.Errorf("flow %s although checkCRL is false", f.ID)
+			t.Errorf("flow %s although no authority has an HTTP CDP", f.ID)
 		}
 	}
 	// Woodgrove's gateway verifies client revocation for its PKI population.
@@ -316,14 +420,20 @@ func TestFlowsLeastPrivilegeAndTraceable(t *testing.T) {
 				if f.Purpose == "" || len(f.RequiredBy) == 0 || f.Path == "" || len(f.Ports) == 0 {
 					t.Errorf("%s lacks purpose, requirement, path or ports", f.ID)
 				}
+				if !strings.HasPrefix(f.Source, "https://learn.microsoft.com/") {
+					t.Errorf("%s: source %q is not a Microsoft Learn page", f.ID, f.Source)
+				}
 				if f.Protocol != "tcp" && f.Protocol != "udp" {
 					t.Errorf("%s: protocol %q", f.ID, f.Protocol)
 				}
-				if wholeSpace(f.FromAddresses) && (wholeSpace(f.ToAddresses) || len(f.ToAddresses) == 0) && f.ToKind != plan.PeerCDP {
-					t.Errorf("%s is any to any: %s", f.ID, flowLine(f))
+				if wholeSpace(f.FromAddresses) && wholeSpace(f.ToAddresses) && f.FromZone != f.ToZone {
+					t.Errorf("%s is any to any across zones: %s", f.ID, flowLine(f))
 				}
 				if f.FromZone == "internet" && f.ToZone != "internet" && f.ToKind != plan.PeerProxy && f.ToKind != plan.PeerSystem {
 					t.Errorf("%s: internet flow to a %s", f.ID, f.ToKind)
+				}
+				if f.Crosses() != (len(f.Firewalls) > 0) {
+					t.Errorf("%s: crosses %v, firewalls %q", f.ID, f.Crosses(), f.Firewalls)
 				}
 			}
 			again := examplePlan(t, name)
@@ -340,15 +450,37 @@ func wholeSpace(addrs []string) bool {
 
 func TestFlowsHomelabPortForwarding(t *testing.T) {
 	p := examplePlan(t, "homelab")
-	var got []string
+	for id, line := range map[string]string{
+		"any-to-router-tcp-443":            "internet:any[0.0.0.0/0 ::/0] -> intranet:router[192.168.50.1] tcp 443",
+		"router-to-cm-tcp-443":             "intranet:router[192.168.50.1] -> intranet:cm[192.168.50.10] tcp 443",
+		"intranet-clients-to-cm-tcp-443":   "intranet:intranet-clients[192.168.50.0/24] -> intranet:cm[192.168.50.10] tcp 443",
+		"intranet-clients-to-cm-tcp-10123": "intranet:intranet-clients[192.168.50.0/24] -> intranet:cm[192.168.50.10] tcp 10123",
+	} {
+		if got := flowLine(flowByID(t, p, id)); got != line {
+			t.Errorf("%s = %s, want %s", id, got, line)
+		}
+	}
+	if f := flowByID(t, p, "any-to-router-tcp-443"); !reflect.DeepEqual(f.ToPublic, []string{"198.51.100.7"}) {
+		t.Errorf("public address %q", f.ToPublic)
+	}
+}
+
+func TestFirewallsDeclared(t *testing.T) {
+	p := variant(t, "fabrikam-perimeter", "publishing: edge: {", `firewalls: fw1: {interfaces: {internet: "eth0", perimeter: "eth1", intranet: "eth2"}, dnat: true}
+publishing: edge: {`)
+	if len(p.Firewalls) != 1 || p.Firewalls[0].Name != "fw1" || !p.Firewalls[0].DNAT || !p.Firewalls[0].Declared {
+		t.Fatalf("firewalls %+v", p.Firewalls)
+	}
+	if got := strings.Join(p.Firewalls[0].Zones, ","); got != "internet,intranet,perimeter" {
+		t.Errorf("zones %s", got)
+	}
 	for _, f := range p.Flows {
-		got = append(got, f.ID+" "+flowLine(f))
-	}
-	want := []string{
-		"any-to-router-tcp-443 internet:any[0.0.0.0/0 ::/0] -> intranet:router[198.51.100.7] tcp 443",
-		"router-to-cm-tcp-443 intranet:router[192.168.50.1] -> intranet:cm[192.168.50.10] tcp 443",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("flows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		want := []string(nil)
+		if f.Crosses() {
+			want = []string{"fw1"}
+		}
+		if !reflect.DeepEqual(f.Firewalls, want) {
+			t.Errorf("%s passes %q, want %q", f.ID, f.Firewalls, want)
+		}
 	}
 }

@@ -3,8 +3,8 @@ package compiler
 import "github.com/ibcmc/ibcmc/plan"
 
 // service is a fixed network service of Windows, Active Directory or ConfigMgr: its ports by protocol and
-// where the numbers come from. Ports the design sets (client request ports, the SQL Server port, WSUS
-// ports) are read from the design and are not in this table.
+// the Microsoft page that documents them. Ports the design sets (client request ports, the SQL Server port,
+// WSUS ports) are read from the design and are not in this table.
 type service struct {
 	Name   string
 	TCP    []plan.PortRange
@@ -20,47 +20,59 @@ const (
 	svcRPCDynamic
 	svcADEndpointMapper
 	svcLDAP
+	svcLDAPS
 	svcKerberos
 	svcGlobalCatalog
 	svcDNS
+	svcNTP
+	svcClientNotification
 	svcCMGSingleVM
 	svcCMGScaleSet
 	svcCMGClassic
 	svcAzureManagement
 	svcHTTPCDP
+	svcMicrosoftUpdate
 )
 
-// Sources of the port numbers, as tagged in shared/reference/configmgr-facts.md §8.
+// Microsoft Learn pages the flows come from. Users open these; nothing here points at a file of ours.
 const (
-	srcPorts    = "configmgr-facts.md §1.4, Microsoft Learn: Ports used in Configuration Manager [PORTS]"
-	srcDynRPC   = "configmgr-facts.md §1.1: Windows Server 2008+ dynamic RPC range [PORTS][KB179442]"
-	srcAD       = "configmgr-facts.md §1.6: site systems to domain controllers [PORTS][KB179442]"
-	srcCMGFlow  = "configmgr-facts.md §1.3: CMG connection point to CMG [CMG-FLOW][PORTS]"
-	srcEndpoint = "configmgr-facts.md §1.3: service connection point to Azure [ENDPOINTS]"
-	srcCDP      = "configmgr-facts.md §1.7: HTTP CRL distribution point [AMELTZER][WRITINGTEAM]"
+	docPorts       = "https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/ports"
+	docCMGDataFlow = "https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/data-flow"
+	docCMGAuth     = "https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/configure-authentication"
+	docCMGClients  = "https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/configure-clients"
+	docCerts       = "https://learn.microsoft.com/mem/configmgr/core/plan-design/security/plan-for-certificates"
+	docSUM         = "https://learn.microsoft.com/mem/configmgr/sum/plan-design/plan-for-software-updates"
+	docADFirewall  = "https://learn.microsoft.com/troubleshoot/windows-server/active-directory/config-firewall-for-ad-domains-and-trusts"
+	docEndpoints   = "https://learn.microsoft.com/mem/configmgr/core/plan-design/network/internet-endpoints"
 )
 
-// cmgScaleSetMaxVMs is how many VMs the 10124-10139 range serves: VM #n listens on 10123+n.
-const cmgScaleSetMaxVMs = 16
+// cmgMaxVMs is how many VMs a CMG has at most: VM #n of a scale set listens on 10123+n, of a classic
+// service on 10139+n.
+const cmgMaxVMs = 16
 
 // services is the one table of fixed ports ibcmc opens. Every flow's port numbers come from here or from
 // the design.
 var services = map[serviceKey]service{
-	svcSMB:               {Name: "SMB", TCP: ports(445), Source: srcPorts},
-	svcRPCEndpointMapper: {Name: "RPC endpoint mapper", TCP: ports(135), UDP: ports(135), Source: srcPorts},
-	svcRPCDynamic:        {Name: "dynamic RPC", TCP: []plan.PortRange{{From: 49152, To: 65535}}, Source: srcDynRPC},
-	svcADEndpointMapper:  {Name: "RPC endpoint mapper", TCP: ports(135), Source: srcAD},
-	svcLDAP:              {Name: "LDAP", TCP: ports(389), UDP: ports(389), Source: srcAD},
-	svcKerberos:          {Name: "Kerberos", TCP: ports(88), UDP: ports(88), Source: srcAD},
-	svcGlobalCatalog:     {Name: "global catalog", TCP: ports(3268), Source: srcAD},
-	svcDNS:               {Name: "DNS", TCP: ports(53), UDP: ports(53), Source: srcAD},
-	svcCMGSingleVM:       {Name: "CMG channel (one VM)", TCP: ports(443), Source: srcCMGFlow},
+	svcSMB:               {Name: "SMB", TCP: ports(445), Source: docPorts},
+	svcRPCEndpointMapper: {Name: "RPC endpoint mapper", TCP: ports(135), UDP: ports(135), Source: docPorts},
+	// Windows Server 2008 and later; rpccfg.exe can narrow it on the server.
+	svcRPCDynamic:         {Name: "dynamic RPC", TCP: []plan.PortRange{{From: 49152, To: 65535}}, Source: docPorts},
+	svcADEndpointMapper:   {Name: "RPC endpoint mapper", TCP: ports(135), Source: docPorts},
+	svcLDAP:               {Name: "LDAP", TCP: ports(389), UDP: ports(389), Source: docPorts},
+	svcLDAPS:              {Name: "LDAPS", TCP: ports(636), UDP: ports(636), Source: docPorts},
+	svcKerberos:           {Name: "Kerberos", TCP: ports(88), UDP: ports(88), Source: docADFirewall},
+	svcGlobalCatalog:      {Name: "global catalog", TCP: ports(3268), Source: docPorts},
+	svcDNS:                {Name: "DNS", TCP: ports(53), UDP: ports(53), Source: docADFirewall},
+	svcNTP:                {Name: "time (W32Time)", UDP: ports(123), Source: docADFirewall},
+	svcClientNotification: {Name: "client notification", TCP: ports(10123), Source: docPorts},
+	svcCMGSingleVM:        {Name: "CMG channel (one VM)", TCP: ports(443), Source: docCMGDataFlow},
 	// Sized to the VM count by cmgPorts; this entry is the whole range.
-	svcCMGScaleSet:     {Name: "CMG channel (scale set)", TCP: []plan.PortRange{{From: 10124, To: 10124 + cmgScaleSetMaxVMs - 1}}, Source: srcCMGFlow},
-	svcCMGClassic:      {Name: "CMG TCP-TLS channel (classic)", TCP: []plan.PortRange{{From: 10140, To: 10155}}, Source: srcCMGFlow},
-	svcAzureManagement: {Name: "HTTPS to Azure", TCP: ports(443), Source: srcEndpoint},
+	svcCMGScaleSet:     {Name: "CMG channel (scale set)", TCP: []plan.PortRange{{From: 10124, To: 10123 + cmgMaxVMs}}, Source: docCMGDataFlow},
+	svcCMGClassic:      {Name: "CMG TCP-TLS channel (classic)", TCP: []plan.PortRange{{From: 10140, To: 10139 + cmgMaxVMs}}, Source: docCMGDataFlow},
+	svcAzureManagement: {Name: "HTTPS to Azure", TCP: ports(443), Source: docEndpoints},
 	// The port of an HTTP CDP URL without one.
-	svcHTTPCDP: {Name: "HTTP CRL download", TCP: ports(80), Source: srcCDP},
+	svcHTTPCDP:         {Name: "HTTP CRL download", TCP: ports(80), Source: docCerts},
+	svcMicrosoftUpdate: {Name: "Microsoft Update", TCP: ports(80, 443), Source: docPorts},
 }
 
 func ports(ps ...int) []plan.PortRange {
@@ -71,16 +83,20 @@ func ports(ps ...int) []plan.PortRange {
 	return out
 }
 
-// cmgPorts is what a connection point opens to its gateway: 443 to a one-VM scale set, one port per VM from
-// 10124 to a larger one, and the TCP-TLS range to a classic cloud service.
+// cmgPorts is what a connection point opens to its gateway (the CMG data-flow article): 443 to a one-VM
+// scale set, one port per VM from 10124 to a larger one; to a classic cloud service one TCP-TLS port per VM
+// from 10140, and the documented HTTPS fallback (443 for one VM, 10124… for two or more).
 func cmgPorts(g *plan.CMG) (serviceKey, []plan.PortRange) {
-	switch {
-	case g.Deployment == "classic":
-		return svcCMGClassic, services[svcCMGClassic].TCP
-	case g.VMs <= 1:
-		return svcCMGSingleVM, services[svcCMGSingleVM].TCP
-	default:
-		r := services[svcCMGScaleSet].TCP[0]
-		return svcCMGScaleSet, []plan.PortRange{{From: r.From, To: min(r.From+g.VMs-1, r.To)}}
+	vms := min(max(g.VMs, 1), cmgMaxVMs)
+	https := services[svcCMGSingleVM].TCP
+	if vms > 1 {
+		https = []plan.PortRange{{From: 10124, To: 10123 + vms}}
 	}
+	if g.Deployment == "classic" {
+		return svcCMGClassic, append([]plan.PortRange{{From: 10140, To: 10139 + vms}}, https...)
+	}
+	if vms > 1 {
+		return svcCMGScaleSet, https
+	}
+	return svcCMGSingleVM, https
 }

@@ -24,6 +24,8 @@ func TestProxyRoutesFabrikamBridging(t *testing.T) {
 	want := []string{
 		"edge/fsp.fabrikam.com:80 nginx sslBridging http listen=80 -> cmfsp01 cmfsp01.dmz.fabrikam.com(172.16.50.22):80 tls=false methods=POST certs=,",
 		"edge/ibcm.fabrikam.com:443 nginx sslBridging https listen=443 -> cmibcm01 cmibcm01.dmz.fabrikam.com(172.16.50.21):443 tls=true methods=HEAD,CCM_POST,BITS_POST,GET,PROPFIND certs=edge-proxy-server,edge-proxy-client",
+		// WSUS's HTTP port is published too (EULAs and update content), as plain HTTP on both sides.
+		"edge/ibcm.fabrikam.com:8530 nginx sslBridging http listen=8530 -> cmibcm01 cmibcm01.dmz.fabrikam.com(172.16.50.21):8530 tls=false methods=HEAD,GET,POST certs=,",
 		"edge/ibcm.fabrikam.com:8531 nginx sslBridging https listen=8531 -> cmibcm01 cmibcm01.dmz.fabrikam.com(172.16.50.21):8531 tls=true methods=HEAD,GET,POST certs=edge-proxy-server,edge-proxy-client",
 	}
 	var got []string

@@ -63,10 +63,21 @@ type Flow struct {
 	Path        string
 
 	// FromAddresses and ToAddresses are canonical IP addresses and CIDR prefixes: the design's address of
-	// the machine, or its zone's CIDRs when it has none. Empty: the design gives no address at all.
+	// the machine, or its zone's CIDRs when it has none. Empty: the design gives no address at all. For a
+	// flow to a publishing entry's public side, ToAddresses is the proxy's inside address.
 	FromAddresses []string
 	ToAddresses   []string
+	// ToPublic is the public address clients connect to when To is a publishing entry with one: a firewall
+	// that translates it (DNAT) forwards the packet to ToAddresses.
+	ToPublic []string
+	// Source is the Microsoft Learn page that documents the flow.
+	Source string
+	// Firewalls are the network firewalls the flow passes, by name; empty for a flow inside one zone.
+	Firewalls []string
 }
+
+// Crosses reports whether the flow leaves its zone (it passes network firewalls, not only host firewalls).
+func (f *Flow) Crosses() bool { return f.FromZone != f.ToZone }
 
 // Kinds of flow peers.
 const (
@@ -80,6 +91,8 @@ const (
 	PeerCMG              = "cmg"              // a cloud management gateway in Azure
 	PeerAzure            = "azure"            // Azure management endpoints
 	PeerCDP              = "cdp"              // an HTTP CRL distribution point host
+	PeerMicrosoftUpdate  = "microsoftUpdate"  // Microsoft Update, where the synchronizing SUP gets updates
+	PeerUpstreamWSUS     = "upstreamWSUS"     // the upstream WSUS server the synchronizing SUP gets updates from
 )
 
 // Windows reports whether a flow peer kind is a Windows server ibcmc writes a firewall script for.

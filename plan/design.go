@@ -1,5 +1,7 @@
 package plan
 
+import "slices"
+
 // Site is the primary site internet clients are assigned to, with defaults applied.
 type Site struct {
 	Code          string
@@ -14,7 +16,19 @@ type Site struct {
 	Communication Communication
 	Ports         Ports
 	Settings      ClientSettings
+	// SoftwareUpdates is where the synchronizing software update point gets updates (defaults applied).
+	SoftwareUpdates SoftwareUpdates
 }
+
+// SoftwareUpdates is site.softwareUpdates.
+type SoftwareUpdates struct {
+	Source    string // SourceMicrosoftUpdate or the FQDN of an upstream WSUS server
+	SyncPoint string // system name; empty: the first software update point by name
+	Path      string
+}
+
+// SourceMicrosoftUpdate is site.softwareUpdates.source when the site synchronizes with Microsoft Update.
+const SourceMicrosoftUpdate = "microsoftUpdate"
 
 // VersionAtLeast reports whether the site runs current branch yymm or later.
 func (s Site) VersionAtLeast(yymm string) bool { return s.Version >= yymm }
@@ -361,4 +375,50 @@ type CMG struct {
 // Tenant is the Entra ID onboarding of a CMG.
 type Tenant struct {
 	ID, ClientApp, ServerAppURI string
+}
+
+// Firewall is a network firewall between zones: one the design declares, or one per zone boundary a flow
+// crosses when it declares none.
+type Firewall struct {
+	Name    string
+	Path    string // the declaring entry; for a derived firewall, the zones it separates
+	Product string // nftables | other
+	// Interfaces are the firewall's interface on each zone, sorted by zone. A derived firewall has none and
+	// matches addresses only.
+	Interfaces []Interface
+	DNAT       bool // translates the publishing entries' public addresses to their inside addresses
+	Declared   bool // written in the design's firewalls section
+	// Zones are the zones it routes between, sorted: its interfaces' zones, or the boundary's two zones.
+	Zones []string
+}
+
+// Interface is a firewall's interface on one zone.
+type Interface struct {
+	Zone, Name string
+}
+
+// Iface returns the firewall's interface on a zone, or "" when it has none there.
+func (f *Firewall) Iface(zone string) string {
+	for _, i := range f.Interfaces {
+		if i.Zone == zone {
+			return i.Name
+		}
+	}
+	return ""
+}
+
+// Between reports whether the firewall routes between the two zones.
+func (f *Firewall) Between(a, b string) bool {
+	return a != b && slices.Contains(f.Zones, a) && slices.Contains(f.Zones, b)
+}
+
+// SharedIface reports whether several zones of the firewall are on the interface.
+func (f *Firewall) SharedIface(name string) bool {
+	n := 0
+	for _, i := range f.Interfaces {
+		if i.Name == name {
+			n++
+		}
+	}
+	return n > 1
 }

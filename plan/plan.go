@@ -5,6 +5,8 @@
 package plan
 
 import (
+	"strings"
+
 	"github.com/ibcmc/ibcmc/diag"
 )
 
@@ -23,6 +25,9 @@ type Plan struct {
 	Publishing        []*Publishing
 	Clients           []*Population
 	CMGs              []*CMG
+	// Firewalls are the declared firewalls, or when the design declares none, one per zone boundary a flow
+	// crosses (derived with the flows).
+	Firewalls []*Firewall
 
 	Endpoints    []*Endpoint
 	Flows        []*Flow
@@ -65,6 +70,7 @@ type index struct {
 	publishing  map[string]*Publishing
 	clients     map[string]*Population
 	cmgs        map[string]*CMG
+	firewalls   map[string]*Firewall
 }
 
 // Reindex rebuilds the name indexes; the compiler calls it once the entity slices are final.
@@ -77,6 +83,7 @@ func (p *Plan) Reindex() {
 		publishing:  byName(p.Publishing, func(x *Publishing) string { return x.Name }),
 		clients:     byName(p.Clients, func(c *Population) string { return c.Name }),
 		cmgs:        byName(p.CMGs, func(c *CMG) string { return c.Name }),
+		firewalls:   byName(p.Firewalls, func(f *Firewall) string { return f.Name }),
 	}
 }
 
@@ -108,6 +115,9 @@ func (p *Plan) Population(name string) *Population { return p.idx.clients[name] 
 
 // CMG returns the named cloud management gateway or nil.
 func (p *Plan) CMG(name string) *CMG { return p.idx.cmgs[name] }
+
+// FirewallNamed returns the named firewall or nil.
+func (p *Plan) FirewallNamed(name string) *Firewall { return p.idx.firewalls[name] }
 
 // ClientChain returns the client certificate chain: pki.issuer and its parents up to the root, issuer
 // first. It stops at an unknown name or a cycle.
@@ -176,4 +186,34 @@ func (p *Plan) PublishersOf(system string) []*Publishing {
 		}
 	}
 	return out
+}
+
+// SystemByFQDN returns the system whose intranet or internet FQDN is fqdn (compared case-insensitively), or
+// nil.
+func (p *Plan) SystemByFQDN(fqdn string) *System {
+	for _, s := range p.Systems {
+		if strings.EqualFold(s.IntranetFQDN, fqdn) || strings.EqualFold(s.InternetFQDN, fqdn) {
+			return s
+		}
+	}
+	return nil
+}
+
+// SiteServerName is the site server as a flow end: its systems entry when it is one, else site.server.
+func (p *Plan) SiteServerName() string { return p.machineName(p.Site.Server) }
+
+// DatabaseName is the site database server as a flow end: the site server when it is the same machine, its
+// systems entry when it is one, else site.database.server.
+func (p *Plan) DatabaseName() string {
+	if strings.EqualFold(p.Site.Database.Server, p.Site.Server) {
+		return p.SiteServerName()
+	}
+	return p.machineName(p.Site.Database.Server)
+}
+
+func (p *Plan) machineName(fqdn string) string {
+	if s := p.SystemByFQDN(fqdn); s != nil {
+		return s.Name
+	}
+	return fqdn
 }

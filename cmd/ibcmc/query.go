@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -31,25 +30,39 @@ func (c *queryCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	from, err := resolveFlowEnd(p, c.From)
+	from, err := p.ResolveEnd(c.From)
 	if err != nil {
 		return &exitError{code: exitUsage, msg: "FROM: " + err.Error()}
 	}
-	to, err := resolveFlowEnd(p, c.To)
+	to, err := p.ResolveEnd(c.To)
 	if err != nil {
 		return &exitError{code: exitUsage, msg: "TO: " + err.Error()}
 	}
 	allowed := false
 	for _, f := range p.Flows {
-		if !protos[f.Protocol] || !inPorts(f.Ports, port) ||
-			!from(f.From, f.FromZone, f.FromAddresses) || !to(f.To, f.ToZone, f.ToAddresses) {
+		if !protos[f.Protocol] || !inPorts(f.Ports, port) || !p.MatchTo(f, to) {
+			continue
+		}
+		cov := p.MatchFrom(f, from)
+		if cov == plan.NoMatch {
 			continue
 		}
 		allowed = true
-		fmt.Fprintf(e.stdout, "allowed by %s: %s (required by %s)\n", f.ID, f.Purpose, strings.Join(f.RequiredBy, ", "))
+		scope := ""
+		if from.IsZone {
+			scope = " for the whole zone " + from.Zone
+			if cov == plan.Part {
+				scope = fmt.Sprintf(" for part of zone %s (%s: %s)", from.Zone, f.From, strings.Join(f.FromAddresses, " "))
+			}
+		}
+		fmt.Fprintf(e.stdout, "allowed by %s%s: %s (required by %s)\n", f.ID, scope, f.Purpose, strings.Join(f.RequiredBy, ", "))
 	}
 	if !allowed {
-		fmt.Fprintf(e.stdout, "denied: no flow from %s to %s on %s\n", c.From, c.To, spellPortProto(port, protos))
+		where := ""
+		if from.IP.IsValid() && from.Zone != "" {
+			where = " (" + c.From + " is in zone " + from.Zone + ")"
+		}
+		fmt.Fprintf(e.stdout, "denied: no flow from %s to %s on %s%s\n", c.From, c.To, spellPortProto(port, protos), where)
 		return &exitError{code: exitInvalid}
 	}
 	return nil
@@ -85,55 +98,6 @@ func spellPortProto(port int, protos map[string]bool) string {
 func inPorts(rs []plan.PortRange, port int) bool {
 	for _, r := range rs {
 		if r.Contains(port) {
-			return true
-		}
-	}
-	return false
-}
-
-// flowEndMatcher reports whether one end of a flow (its name, zone and addresses) is what the user named.
-type flowEndMatcher func(name, zone string, addrs []string) bool
-
-// resolveFlowEnd turns FROM or TO into a matcher: an IP address matches flow ends whose addresses or ranges
-// contain it; a zone matches the flows of that zone; a name matches the flow ends of that system, proxy or
-// peer (a system's FQDNs name it too). A word that is none of these is a usage error, so a typo is never
-// answered "denied".
-func resolveFlowEnd(p *plan.Plan, s string) (flowEndMatcher, error) {
-	if ip, err := netip.ParseAddr(s); err == nil {
-		ip = ip.Unmap().WithZone("")
-		return func(_, _ string, addrs []string) bool { return containsIP(addrs, ip) }, nil
-	}
-	zone := p.Zone(s) != nil
-	names := map[string]bool{}
-	if p.System(s) != nil || p.PublishingEntry(s) != nil {
-		names[s] = true
-	}
-	for _, sys := range p.Systems {
-		if strings.EqualFold(sys.IntranetFQDN, s) || strings.EqualFold(sys.InternetFQDN, s) {
-			names[sys.Name] = true
-		}
-	}
-	for _, f := range p.Flows {
-		if strings.EqualFold(f.From, s) {
-			names[f.From] = true
-		}
-		if strings.EqualFold(f.To, s) {
-			names[f.To] = true
-		}
-	}
-	if !zone && len(names) == 0 {
-		return nil, fmt.Errorf("%q is not a zone, system, publishing entry, flow end or IP address of the design", s)
-	}
-	return func(name, z string, _ []string) bool { return names[name] || (zone && z == s) }, nil
-}
-
-func containsIP(addrs []string, ip netip.Addr) bool {
-	for _, a := range addrs {
-		if pfx, err := netip.ParsePrefix(a); err == nil {
-			if pfx.Masked().Contains(ip) {
-				return true
-			}
-		} else if x, err := netip.ParseAddr(a); err == nil && x.Unmap() == ip {
 			return true
 		}
 	}

@@ -14,9 +14,31 @@ func TestQuery(t *testing.T) {
 		stdout string
 	}{
 		{"internet to the proxy's published HTTPS", []string{"internet", "edge", "443/tcp", fabrikam}, 0,
-			"allowed by any-to-edge-tcp-443: internet clients to HTTPS ibcm.fabrikam.com (distributionPoint, managementPoint) published by edge (required by cmibcm01 distributionPoint, cmibcm01 managementPoint)\n"},
+			"allowed by any-to-edge-tcp-443 for the whole zone internet: internet clients to HTTPS ibcm.fabrikam.com (distributionPoint, managementPoint) published by edge (required by cmibcm01 distributionPoint, cmibcm01 managementPoint)\n"},
 		{"by public address", []string{"198.51.100.99", "203.0.113.10", "8531", fabrikam}, 0,
 			"allowed by any-to-edge-tcp-8531: internet clients to HTTPS ibcm.fabrikam.com (softwareUpdatePoint) published by edge (required by cmibcm01 softwareUpdatePoint)\n"},
+		{"by inside address", []string{"198.51.100.99", "172.16.50.10", "8531/tcp", fabrikam}, 0,
+			"allowed by any-to-edge-tcp-8531: internet clients to HTTPS ibcm.fabrikam.com (softwareUpdatePoint) published by edge (required by cmibcm01 softwareUpdatePoint)\n"},
+		{"a published SUP's HTTP port", []string{"internet", "203.0.113.10", "8530/tcp", fabrikam}, 0,
+			"allowed by any-to-edge-tcp-8530 for the whole zone internet: internet clients to HTTP ibcm.fabrikam.com (softwareUpdatePoint) published by edge (required by cmibcm01 softwareUpdatePoint)\n"},
+		{"an intranet address is not an internet client", []string{"10.20.0.50", "203.0.113.10", "443/tcp", fabrikam}, 1,
+			"denied: no flow from 10.20.0.50 to 203.0.113.10 on 443/tcp (10.20.0.50 is in zone intranet)\n"},
+		{"a perimeter address is not an internet client of the CDP", []string{"172.16.50.99", "pki.fabrikam.com", "80/tcp", fabrikam}, 1,
+			"denied: no flow from 172.16.50.99 to pki.fabrikam.com on 80/tcp (172.16.50.99 is in zone perimeter)\n"},
+		{"a perimeter IIS site system reaches its HTTP CDP", []string{"172.16.50.21", "pki.fabrikam.com", "80/tcp", fabrikam}, 0,
+			"allowed by cmibcm01-to-pki.fabrikam.com-tcp-80: IIS checks revocation of client certificates from the HTTP CRL distribution point (required by authority Fabrikam Issuing CA 01, authority Fabrikam Root CA, cmibcm01 distributionPoint, cmibcm01 managementPoint, cmibcm01 softwareUpdatePoint)\n"},
+		{"intranet client to an intranet FSP in the perimeter", []string{"10.20.7.7", "cmfsp01", "80/tcp", fabrikam}, 0,
+			"allowed by intranet-clients-to-cmfsp01-tcp-80: intranet clients to fallback status point cmfsp01 (HTTP) (required by cmfsp01 fallbackStatusPoint, population roaming-laptops)\n"},
+		{"a zone as FROM, allowed for part of it", []string{"intranet", "cmmp01", "445/tcp", fabrikam}, 0,
+			"allowed by cm01.corp.fabrikam.com-to-cmmp01-tcp-135_445_49152-65535 for part of zone intranet (cm01.corp.fabrikam.com: 10.20.0.10): site server installs and configures site system roles (SMB 445, RPC endpoint mapper 135, dynamic RPC 49152-65535) (required by cmmp01 distributionPoint, cmmp01 managementPoint)\n"},
+		{"site server to a same-zone site system", []string{"cm01.corp.fabrikam.com", "cmmp01", "135/tcp", fabrikam}, 0,
+			"allowed by cm01.corp.fabrikam.com-to-cmmp01-tcp-135_445_49152-65535: site server installs and configures site system roles (SMB 445, RPC endpoint mapper 135, dynamic RPC 49152-65535) (required by cmmp01 distributionPoint, cmmp01 managementPoint)\n"},
+		{"intranet MP to the site database", []string{"cmmp01", "sql01.corp.fabrikam.com", "1433/tcp", fabrikam}, 0,
+			"allowed by cmmp01-to-sql01.corp.fabrikam.com-tcp-1433: management point to the site database (SQL Server) (required by cmmp01 managementPoint)\n"},
+		{"a perimeter domain member to its DC", []string{"cmfsp01", "rodc01.dmz.fabrikam.com", "88/tcp", fabrikam}, 0,
+			"allowed by cmfsp01-to-rodc01.dmz.fabrikam.com-tcp-53_88_135_389_445_49152-65535: domain member of dmz.fabrikam.com to its domain controller (logon, Group Policy, name resolution, time) (Kerberos 88, LDAP 389, SMB 445, RPC endpoint mapper 135, dynamic RPC 49152-65535, DNS 53) (required by domain membership in dmz.fabrikam.com)\n"},
+		{"intranet client to contoso's perimeter MP", []string{"10.10.5.20", "ibcm01", "443/tcp", "examples/contoso-ibcm"}, 0,
+			"allowed by intranet-clients-to-ibcm01-tcp-443: intranet clients to management point ibcm01 (HTTPS); intranet clients to distribution point ibcm01 (HTTPS) (required by ibcm01 distributionPoint, ibcm01 managementPoint, population domain-laptops)\n"},
 		{"internet never reaches SMB", []string{"internet", "edge", "445", fabrikam}, 1,
 			"denied: no flow from internet to edge on 445/tcp or 445/udp\n"},
 		{"internet never reaches the published system itself", []string{"internet", "cmibcm01", "443/tcp", fabrikam}, 1,
@@ -26,9 +48,9 @@ func TestQuery(t *testing.T) {
 		{"perimeter MP to SQL", []string{"cmibcm01", "sql01.corp.fabrikam.com", "1433/tcp", fabrikam}, 0,
 			"allowed by cmibcm01-to-sql01.corp.fabrikam.com-tcp-1433: management point to the site database (SQL Server) (required by cmibcm01 managementPoint)\n"},
 		{"zone to zone", []string{"perimeter", "intranet", "1433", fabrikam}, 0,
-			"allowed by cmibcm01-to-sql01.corp.fabrikam.com-tcp-1433: management point to the site database (SQL Server) (required by cmibcm01 managementPoint)\n"},
+			"allowed by cmibcm01-to-sql01.corp.fabrikam.com-tcp-1433 for part of zone perimeter (cmibcm01: 172.16.50.21): management point to the site database (SQL Server) (required by cmibcm01 managementPoint)\n"},
 		{"Kerberos over UDP from the MP's address", []string{"172.16.50.21", "10.20.0.5", "88/udp", fabrikam}, 0,
-			"allowed by cmibcm01-to-dc01.corp.fabrikam.com-udp-53_88_389: internet-facing management point authenticates users of forest corp.fabrikam.com for user policy (LDAP 389, Kerberos 88, DNS 53) (required by cmibcm01 managementPoint, population roaming-laptops userPolicy)\n"},
+			"allowed by cmibcm01-to-dc01.corp.fabrikam.com-udp-53_88_389_636: internet-facing management point authenticates users of forest corp.fabrikam.com for user policy (LDAP 389, LDAPS 636, Kerberos 88, DNS 53) (required by cmibcm01 managementPoint, population roaming-laptops userPolicy)\n"},
 		{"return direction is not a flow", []string{"sql01.corp.fabrikam.com", "cmibcm01", "1433/tcp", fabrikam}, 1,
 			"denied: no flow from sql01.corp.fabrikam.com to cmibcm01 on 1433/tcp\n"},
 		{"a system by its internet FQDN", []string{"edge", "ibcm.fabrikam.com", "8531/tcp", fabrikam}, 0,
@@ -48,12 +70,32 @@ func TestQuery(t *testing.T) {
 	}
 }
 
+// The internet never reaches SMB, RPC, SQL Server or RDP on any machine of any example, by name or address.
+func TestQueryInternetNeverReachesAdministrativePorts(t *testing.T) {
+	machines := map[string][]string{
+		"examples/contoso-ibcm":       {"ibcm01", "192.0.2.10", "cm01.contoso.local"},
+		"examples/fabrikam-perimeter": {"cmibcm01", "cmfsp01", "cmmp01", "edge", "203.0.113.10", "172.16.50.10", "sql01.corp.fabrikam.com", "cm01.corp.fabrikam.com", "dc01.corp.fabrikam.com", "rodc01.dmz.fabrikam.com"},
+		"examples/woodgrove-cmg":      {"cmmp01", "cmcp01", "cmcp02", "sql01.woodgrove.local", "cm01.woodgrove.local"},
+		"examples/homelab":            {"cm", "router", "198.51.100.7", "192.168.50.10"},
+	}
+	for design, names := range machines {
+		for _, m := range names {
+			for _, port := range []string{"445", "135", "1433", "3389"} {
+				code, stdout, stderr := run(t, "query", "internet", m, port, design)
+				if code != 1 || !strings.HasPrefix(stdout, "denied: ") {
+					t.Errorf("%s: internet to %s on %s: exit %d, %s%s", design, m, port, code, stdout, stderr)
+				}
+			}
+		}
+	}
+}
+
 func TestQueryBothProtocolsWhenNoneGiven(t *testing.T) {
 	code, stdout, _ := run(t, "query", "cmibcm01", "dc01.corp.fabrikam.com", "53", "examples/fabrikam-perimeter")
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 	if code != 0 || len(lines) != 2 ||
-		!strings.HasPrefix(lines[0], "allowed by cmibcm01-to-dc01.corp.fabrikam.com-tcp-53_88_135_389_3268_49152-65535: ") ||
-		!strings.HasPrefix(lines[1], "allowed by cmibcm01-to-dc01.corp.fabrikam.com-udp-53_88_389: ") {
+		!strings.HasPrefix(lines[0], "allowed by cmibcm01-to-dc01.corp.fabrikam.com-tcp-53_88_135_389_636_3268_49152-65535: ") ||
+		!strings.HasPrefix(lines[1], "allowed by cmibcm01-to-dc01.corp.fabrikam.com-udp-53_88_389_636: ") {
 		t.Errorf("exit %d, stdout:\n%s", code, stdout)
 	}
 }

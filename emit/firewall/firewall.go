@@ -1,6 +1,7 @@
 // Package firewall writes the flow matrix as firewall artifacts: firewall/flows.csv (every flow),
-// firewall/nftables/<from-zone>-to-<to-zone>.nft (one forward ruleset per zone boundary a flow crosses) and
-// firewall/windows/<machine>.ps1 (each site system's inbound rules for Windows Firewall).
+// firewall/nftables/<firewall>.nft (one ruleset per network firewall, in its own table),
+// firewall/windows/<machine>.ps1 (each Windows machine's inbound rules for Windows Firewall) and
+// firewall/README.md (what they are and how to load them).
 package firewall
 
 import (
@@ -14,7 +15,10 @@ import (
 // Emit writes the firewall artifacts.
 func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
 	prov := emit.Provenance(emit.Hash, p, o) // the first line of every file, made once
-	files := []emit.File{{Path: "firewall/flows.csv", Content: flowsCSV(p, prov)}}
+	files := []emit.File{
+		{Path: "firewall/README.md", Content: readme(p, o)},
+		{Path: "firewall/flows.csv", Content: flowsCSV(p)},
+	}
 	files = append(files, nftFiles(p, prov)...)
 	files = append(files, windowsFiles(p, prov)...)
 	return files, nil

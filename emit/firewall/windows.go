@@ -11,25 +11,28 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// windowsFiles writes one script per Windows machine of the site: every site system, and the site server
-// and database when a flow reaches them and they are not site systems entries.
+// windowsFiles writes one script per Windows machine of the design: every site system, the site server and
+// the site database server (the same machine may be all three), whether or not a flow reaches it.
 func windowsFiles(p *plan.Plan, prov string) []emit.File {
-	machines := make([]string, 0, len(p.Systems))
-	known := make(map[string]bool, len(p.Systems))
+	machines := make([]string, 0, len(p.Systems)+2)
+	known := make(map[string]bool, len(p.Systems)+2)
+	for _, m := range []string{p.SiteServerName(), p.DatabaseName()} {
+		if !known[m] {
+			machines = append(machines, m)
+			known[m] = true
+		}
+	}
 	for _, s := range p.Systems {
-		machines = append(machines, s.Name)
-		known[s.Name] = true
+		if !known[s.Name] {
+			machines = append(machines, s.Name)
+			known[s.Name] = true
+		}
 	}
 	inbound := map[string][]*plan.Flow{}
 	for _, f := range p.Flows {
-		if !plan.Windows(f.ToKind) {
-			continue
+		if plan.Windows(f.ToKind) && known[f.To] {
+			inbound[f.To] = append(inbound[f.To], f)
 		}
-		if !known[f.To] {
-			machines = append(machines, f.To)
-			known[f.To] = true
-		}
-		inbound[f.To] = append(inbound[f.To], f)
 	}
 	slices.Sort(machines)
 	ws := newWindowsWriter(p, prov)
@@ -54,6 +57,9 @@ func newWindowsWriter(p *plan.Plan, prov string) *windowsWriter {
 	group := "ibcmc " + p.Site.Code
 	h := textbuf.Text{EOL: "\n"}
 	h.Comment("# ", "it removes every rule of the group ", strconv.Quote(group), " and creates the design's rules again.")
+	h.Comment("# ", "It leaves every other rule alone: it does not enable, disable or change Windows' built-in rules (File and Printer")
+	h.Comment("# ", "Sharing, Windows Management Instrumentation, Remote Event Log Management, World Wide Web Services, SQL Server's")
+	h.Comment("# ", "own rules) or rules of other groups; the rules below allow each flow of the design on their own.")
 	h.Line("#Requires -RunAsAdministrator")
 	h.Line("$ErrorActionPreference = 'Stop'")
 	h.Line("Get-NetFirewallRule -Group ", escape.PowerShell(group), " -ErrorAction SilentlyContinue | Remove-NetFirewallRule")
@@ -71,6 +77,7 @@ func (ws *windowsWriter) script(machine string, flows []*plan.Flow) []byte {
 	if len(flows) == 0 {
 		t.Line()
 		t.Comment("# ", "No flow of the design reaches ", machine, " from another machine: it needs no inbound rule from ibcmc.")
+		t.Comment("# ", "Running the script still removes rules an earlier version of the design created.")
 	}
 	for _, f := range flows {
 		t.Line()

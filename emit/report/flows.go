@@ -18,12 +18,37 @@ func flowMatrix(b out, p *plan.Plan, _ emit.Options) {
 	}
 	crossing := 0
 	for _, f := range p.Flows {
-		if f.FromZone != f.ToZone {
+		if f.Crosses() {
 			crossing++
 		}
 	}
-	fmt.Fprintf(b, "%d flow(s), %d crossing a zone boundary (firewall/nftables). Everything else is denied; "+
+	fmt.Fprintf(b, "%d flow(s), %d crossing a zone boundary. They are every connection the design's machines need "+
+		"between each other as Microsoft's [Ports used in Configuration Manager](https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/ports) "+
+		"and the [CMG data flow](https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/data-flow) list them, "+
+		"in every zone: the Windows Firewall scripts allow each one into its machine, and the nftables rulesets allow those "+
+		"that cross a firewall and drop other connections between the design's zones. Not covered, on purpose: the console "+
+		"and SMS Provider, remote control, Wake on LAN, PXE and multicast, client push, intersite replication, reporting, "+
+		"and cloud endpoints beyond the ones named (firewall/README.md). "+
 		"`ibcmc query FROM TO PORT/PROTO` says which flow allows a packet.\n\n", len(p.Flows), crossing)
+	if len(p.Firewalls) > 0 {
+		b.WriteString("Firewalls: ")
+		for i, fw := range p.Firewalls {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			writeCode(b, fw.Name)
+			b.WriteString(" (")
+			writeMD(b, strings.Join(fw.Zones, ", "))
+			if fw.DNAT {
+				b.WriteString(", translates public addresses")
+			}
+			if !fw.Declared {
+				b.WriteString(", one per zone boundary")
+			}
+			b.WriteString(")")
+		}
+		b.WriteString(".\n\n")
+	}
 	tableHeader(b, "Flow", "From", "To", "Ports", "Purpose", "Required by")
 	for _, f := range p.Flows {
 		// A row per flow, escaped straight into the report.
@@ -33,6 +58,10 @@ func flowMatrix(b out, p *plan.Plan, _ emit.Options) {
 		flowEnd(b, f.From, f.FromZone, f.FromAddresses)
 		nextCell(b)
 		flowEnd(b, f.To, f.ToZone, f.ToAddresses)
+		if len(f.ToPublic) > 0 {
+			b.WriteString(", public ")
+			writeCode(b, strings.Join(f.ToPublic, " "))
+		}
 		nextCell(b)
 		writeMD(b, f.Protocol+" "+plan.JoinPorts(f.Ports, ", "))
 		nextCell(b)
