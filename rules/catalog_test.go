@@ -16,7 +16,9 @@ import (
 // TestCatalogCases runs every rules/testdata/IBnnn-*.txtar case. A case holds design files and a "want"
 // section of lines "file:line:col severity CODE path"; the test compares, in order, the diagnostics whose
 // code is the case's rule (from the file name) or IB000 (a case design must otherwise be valid). A case with
-// an empty want is a close variant on which the rule must stay silent.
+// an empty want is a close variant on which the rule must stay silent. An optional "messages" section pins
+// the text of the case rule's diagnostics, in order: for each, a line "path: message" and, when it has a
+// hint, a line "  hint: hint".
 func TestCatalogCases(t *testing.T) {
 	files, err := filepath.Glob("testdata/IB*.txtar")
 	if err != nil {
@@ -38,12 +40,17 @@ func TestCatalogCases(t *testing.T) {
 			}
 			designs := map[string]string{}
 			want := ""
+			var wantMsgs *string
 			for _, af := range ar.Files {
-				if af.Name == "want" {
+				switch af.Name {
+				case "want":
 					want = string(af.Data)
-					continue
+				case "messages":
+					m := string(af.Data)
+					wantMsgs = &m
+				default:
+					designs[af.Name] = string(af.Data)
 				}
-				designs[af.Name] = string(af.Data)
 			}
 			res := testdesign.Compile(t, designs)
 			var got []string
@@ -59,6 +66,21 @@ func TestCatalogCases(t *testing.T) {
 					msgs = append(msgs, fmt.Sprintf("  %s %s %s %s: %s", d.Pos, d.Severity, d.Code, d.Path, d.Message))
 				}
 				t.Errorf("diagnostics for %s:\n got:\n%s\n want:\n%s\nall diagnostics:\n%s", code, gotText, strings.TrimSpace(want), strings.Join(msgs, "\n"))
+			}
+			if wantMsgs != nil {
+				var text []string
+				for _, d := range res.Diagnostics {
+					if d.Code != code {
+						continue
+					}
+					text = append(text, d.Path+": "+d.Message)
+					if d.Hint != "" {
+						text = append(text, "  hint: "+d.Hint)
+					}
+				}
+				if got, want := strings.Join(text, "\n"), strings.TrimSpace(*wantMsgs); got != want {
+					t.Errorf("messages for %s:\n got:\n%s\n want:\n%s", code, got, want)
+				}
 			}
 		})
 	}

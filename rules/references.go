@@ -14,10 +14,11 @@ func init() {
 		Code: "IB211", Name: "unknown-reference", Severity: diag.Error, Severities: "E",
 		Summary: "a field documented as a name refers to a zone, forest, authority, system or gateway that does not exist",
 		Explain: `What: every field documented as a name must name an entry of the design: zones (site.zone,
-site.database.zone, systems, publishing, domain controllers), forests (site.forest, trusts, systems,
-clients), authorities (pki.issuer, parent, trustedRoots of the site and of each CMG,
-cmg.certificate.authority), systems (publishing.systems, install.mp, install.downloadMP,
-install.fallbackStatusPoint, cmg.connectionPoints, cmg.managementPoint) and gateways (clients.cmg).
+site.database.zone, systems, publishing, domain controllers, and the zones a firewall's interfaces are
+on: the keys of firewalls.<name>.interfaces), forests (site.forest, trusts, systems, clients),
+authorities (pki.issuer, parent, trustedRoots of the site and of each CMG, cmg.certificate.authority),
+systems (publishing.systems, install.mp, install.downloadMP, install.fallbackStatusPoint,
+cmg.connectionPoints, cmg.managementPoint, site.softwareUpdates.syncPoint) and gateways (clients.cmg).
 The zone "internet" always exists.
 Why: a dangling name silently drops flows, certificates or command-line properties.
 Fix: correct the spelling (names are case-sensitive) or add the missing entry. The message lists the
@@ -59,6 +60,7 @@ func checkReferences(p *plan.Plan, r *Reporter) {
 	ref(forest, p.Site.Forest, "site.forest")
 	refs(authority, p.Site.Communication.TrustedRoots, "site.communication.trustedRoots")
 	ref(authority, p.PKI.Issuer, "pki.issuer")
+	ref(system, p.Site.SoftwareUpdates.SyncPoint, plan.Path("site", "softwareUpdates", "syncPoint"))
 	for _, f := range p.Forests {
 		refs(forest, f.Trusts, plan.Join(f.Path, "trusts"))
 	}
@@ -89,6 +91,14 @@ func checkReferences(p *plan.Plan, r *Reporter) {
 		ref(system, g.ManagementPoint, plan.Join(g.Path, "managementPoint"))
 		refs(authority, g.TrustedRoots, plan.Join(g.Path, "trustedRoots"))
 		ref(authority, g.CertificateAuthority, plan.Join(g.Path, "certificate", "authority"))
+	}
+	for _, fw := range p.Firewalls {
+		if !fw.Declared {
+			continue // a derived firewall separates zones that exist
+		}
+		for _, i := range fw.Interfaces {
+			ref(zone, i.Zone, plan.Join(fw.Path, "interfaces", i.Zone))
+		}
 	}
 }
 

@@ -165,6 +165,27 @@ Reading: every publishing entry counts, since a proxy exists only to carry inter
 		Source: "design-language.md (address)",
 		Check:  checkZoneAddresses,
 	})
+	register(&Rule{
+		Code: "IB216", Name: "domain-member-without-dc", Severity: diag.Warning, Severities: "W",
+		Summary: "an internet-facing or perimeter domain-joined system whose forest lists no domain controller",
+		Explain: `What: a system with an internet-facing role, or in a zone of kind "perimeter", has a forest whose
+domainControllers are empty.
+Why: a domain member logs on, applies Group Policy and resolves names through the domain controllers of
+its forest (Kerberos, LDAP and the global catalog, RPC, DNS, time). ibcmc derives the flows to a
+domain controller only from the ones the design lists, so for this system there are none; a firewall
+built from the flows (the perimeter firewall in particular) then blocks its logons, and its site system
+roles fail in ways that look unrelated to the network.
+Fix: list the forest's domain controllers under forests.<forest>.domainControllers with fqdn, address and
+zone (for a perimeter forest, usually domain controllers in the perimeter), or remove forest if the
+server is not domain-joined (an internet-facing system must be: IB202).
+Reading: intranet systems without an internet-facing role are not reported, since the intranet is
+rarely filtered between members and domain controllers. A forest the design does not define is left
+to IB211. One finding per system, at its forest.
+See also: https://learn.microsoft.com/troubleshoot/windows-server/active-directory/config-firewall-for-ad-domains-and-trusts
+(the ports a domain member needs to its domain controllers).`,
+		Source: "https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/ports",
+		Check:  checkDomainMemberWithoutDC,
+	})
 }
 
 // untrustedKnown reports whether a system is in an untrusted forest, and whether that can be decided: a
@@ -411,5 +432,25 @@ func checkZoneAddresses(p *plan.Plan, r *Reporter) {
 			r.Warn(plan.Join(x.Path, "address"), "set address to the proxy's internal IP address",
 				"publishing entry %q has no address; firewall rules for it fall back to names", x.Name)
 		}
+	}
+}
+
+func checkDomainMemberWithoutDC(p *plan.Plan, r *Reporter) {
+	hasDC := map[string]bool{}
+	for _, dc := range p.DomainControllers {
+		hasDC[dc.Forest] = true
+	}
+	for _, s := range p.Systems {
+		f := p.Forest(s.Forest)
+		if f == nil || hasDC[f.Name] {
+			continue // no forest (IB202), an unknown forest (IB211), or a forest with a domain controller
+		}
+		z := p.Zone(s.Zone)
+		if !s.InternetFacing() && (z == nil || z.Kind != "perimeter") {
+			continue
+		}
+		r.Warn(plan.Join(s.Path, "forest"),
+			fmt.Sprintf("add the forest's domain controllers under %s (fqdn, address, zone), or remove forest if the server is not domain-joined", plan.Join(f.Path, "domainControllers")),
+			"system %q is a member of forest %q, which lists no domain controller: its flows to a domain controller (Kerberos, LDAP, DNS, time) cannot be derived, and a firewall built from the flows blocks its logons", s.Name, f.Name)
 	}
 }
