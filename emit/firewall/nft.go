@@ -294,6 +294,13 @@ func newZoneSets(p *plan.Plan) *zoneSets {
 	for _, zone := range p.Zones {
 		z.cidrs[zone.Name] = prefixes(zone.CIDRs)
 	}
+	// A publishing entry's public address is where its zone starts for a firewall that does not translate
+	// it: a packet to it is a packet into the proxy's zone (and so no longer "internet").
+	for _, pub := range p.Publishing {
+		if ip, err := netip.ParseAddr(pub.Public); err == nil && z.cidrs[pub.Zone] != nil {
+			z.cidrs[pub.Zone] = prefixes(append(prefixStrings(z.cidrs[pub.Zone]), ip.String()))
+		}
+	}
 	for _, zone := range p.Zones {
 		var ex []string
 		for _, other := range p.Zones {
@@ -362,4 +369,12 @@ func nftSet(ps []netip.Prefix) string {
 		out[i] = spell(p)
 	}
 	return "{ " + strings.Join(out, ", ") + " }"
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
 }
