@@ -24,9 +24,10 @@ in spec/design-language.md. A system must also name at least one of fqdn.intrane
 	})
 	register(&Rule{
 		Code: "IB215", Name: "unsafe-name", Severity: diag.Error, Severities: "E",
-		Summary: "a zone, system, publishing, client population or gateway name cannot be used as a file name",
-		Explain: `What: names of zones, systems, publishing entries, client populations and gateways become file names
-(firewall/windows/<system>.ps1, ccmsetup/<population>.cmd, proxy/<name>/...). They must be 1-64 characters
+		Summary: "a zone, system, publishing, client population, gateway or firewall name cannot be used as a file name",
+		Explain: `What: names of zones, systems, publishing entries, client populations, gateways and firewalls become
+file names (firewall/windows/<system>.ps1, ccmsetup/<population>.cmd, proxy/<name>/...,
+firewall/nftables/<firewall>.nft). They must be 1-64 characters
 of letters, digits, '.', '_' and '-', start with a letter or digit, not end with '.', and not be a
 reserved Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with or without an extension).
 Why: a name such as "../../etc/x" or "C:\\x" must never write outside the output directory, and a name
@@ -68,5 +69,10 @@ func checkUnsafeNames(p *plan.Plan, r *Reporter) {
 	}
 	for _, g := range p.CMGs {
 		check("gateway", g.Name, g.Path)
+	}
+	for _, fw := range p.Firewalls {
+		if fw.Declared { // firewall/nftables/<name>.nft
+			check("firewall", fw.Name, fw.Path)
+		}
 	}
 }

@@ -235,8 +235,9 @@ func nftRules(z *zoneSets, fw *plan.Firewall, f *plan.Flow) (rules []string, why
 		if oif != "" {
 			m = append(m, "oifname "+escape.NFTString(oif))
 		}
-		src := z.match(fam.v6, "saddr", f.FromZone, fam.src, iif != "")
-		dst := z.match(fam.v6, "daddr", f.ToZone, fam.dst, oif != "")
+		// An interface says the zone only when no other zone shares it.
+		src := z.match(fam.v6, "saddr", f.FromZone, fam.src, iif != "" && !fw.SharedIface(iif))
+		dst := z.match(fam.v6, "daddr", f.ToZone, fam.dst, oif != "" && !fw.SharedIface(oif))
 		if len(m) == 0 && len(src) == 0 && len(dst) == 0 {
 			why = "it would match any source and any destination"
 			continue
