@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
@@ -163,7 +164,12 @@ func dnatRules(p *plan.Plan, fw *plan.Firewall, flows []*plan.Flow) []string {
 		}
 		for _, pub := range f.ToPublic {
 			ip, err := netip.ParseAddr(pub)
-			if err != nil || ip.Is4() != inside.Is4() {
+			if err != nil {
+				continue
+			}
+			if ip.Is4() != inside.Is4() {
+				out = append(out, "# "+escape.OneLine(f.ID)+": not translated: public address "+ip.String()+" and inside address "+
+					inside.String()+" are of different address families (NAT64 is not written)")
 				continue
 			}
 			kw := "ip"
@@ -245,7 +251,10 @@ func nftRules(z *zoneSets, fw *plan.Firewall, f *plan.Flow) (rules []string, why
 		m = append(m, src...)
 		m = append(m, dst...)
 		m = append(m, f.Protocol+" dport "+portExpr(f), "ct state new accept comment "+escape.NFTString(f.ID))
-		rules = append(rules, strings.Join(m, " "))
+		// Without address matches both families give the same rule; write it once.
+		if r := strings.Join(m, " "); !slices.Contains(rules, r) {
+			rules = append(rules, r)
+		}
 	}
 	return rules, why
 }
