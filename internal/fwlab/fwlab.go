@@ -7,6 +7,7 @@ package fwlab
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -137,7 +138,7 @@ func Build(p *plan.Plan) (*Lab, error) {
 		l.hosts[name] = &netlab.Host{Name: name, Zone: zone, Addrs: []netip.Addr{ip}, TCP: []int{AdminPortOpen, AdminPortDropped}}
 	}
 	l.forbidden(p)
-	for _, k := range sortedKeys(l.hosts) {
+	for _, k := range slices.Sorted(maps.Keys(l.hosts)) {
 		h := l.hosts[k]
 		slices.Sort(h.TCP)
 		h.TCP = slices.Compact(h.TCP)
@@ -185,7 +186,7 @@ func (l *Lab) forbidden(p *plan.Plan) {
 		listen(to, "tcp", port) // something answers, so only a drop can stop the probe
 		l.Forbidden = append(l.Forbidden, Expectation{netlab.Probe{From: from.Name, To: dst, Proto: "tcp", Port: port}, why})
 	}
-	for _, k := range sortedKeys(l.hosts) {
+	for _, k := range slices.Sorted(maps.Keys(l.hosts)) {
 		h := l.hosts[k]
 		zone := p.Zone(h.Zone)
 		if zone == nil || h == any || k == AdminHostA || k == AdminHostB {
@@ -203,7 +204,7 @@ func (l *Lab) forbidden(p *plan.Plan) {
 		if zone.Kind != "intranet" {
 			continue
 		}
-		for _, k2 := range sortedKeys(l.hosts) {
+		for _, k2 := range slices.Sorted(maps.Keys(l.hosts)) {
 			from := l.hosts[k2]
 			if z := p.Zone(from.Zone); z != nil && z.Kind == "perimeter" {
 				for _, port := range perimeterForbidden {
@@ -354,13 +355,4 @@ func freeAddr(p *plan.Plan, zone string, used map[netip.Addr]bool) (netip.Addr, 
 
 func isBroadcast(r netip.Prefix, ip netip.Addr) bool {
 	return r.Bits() < 31 && !r.Contains(ip.Next())
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
