@@ -133,11 +133,9 @@ func (b *flowBuilder) addServices(from, to peer, purpose, path string, requiredB
 
 // clientService is one port a role serves clients on.
 type clientService struct {
-	port    int
-	what    string // "HTTPS", "client notification"…
-	role    plan.Role
-	source  string
-	intOnly bool // not offered to internet clients (client notification falls back to HTTP/HTTPS there)
+	port int
+	what string // "HTTPS", "client notification"…
+	role plan.Role
 }
 
 // clientServices lists what a system's roles serve clients on: an MP on its request port and client
@@ -147,23 +145,23 @@ func (b *flowBuilder) clientServices(s *plan.System) []clientService {
 	var out []clientService
 	r := s.Roles
 	if mp := r.ManagementPoint; mp != nil {
-		out = append(out, clientService{clientPort(b.p, mp.Connections), strings.ToUpper(mp.Connections), mp.Role, docPorts, false},
-			clientService{services[svcClientNotification].TCP[0].From, "client notification", mp.Role, docPorts, true})
+		out = append(out, clientService{clientPort(b.p, mp.Connections), strings.ToUpper(mp.Connections), mp.Role},
+			clientService{services[svcClientNotification].TCP[0].From, "client notification", mp.Role})
 	}
 	if dp := r.DistributionPoint; dp != nil {
-		out = append(out, clientService{clientPort(b.p, dp.Connections), strings.ToUpper(dp.Connections), dp.Role, docPorts, false})
+		out = append(out, clientService{clientPort(b.p, dp.Connections), strings.ToUpper(dp.Connections), dp.Role})
 	}
 	if sup := r.SoftwareUpdatePoint; sup != nil {
-		out = append(out, clientService{sup.HTTPPort, "WSUS HTTP", sup.Role, docPorts, false})
+		out = append(out, clientService{sup.HTTPPort, "WSUS HTTP", sup.Role})
 		if sup.SSL {
-			out = append(out, clientService{sup.HTTPSPort, "WSUS HTTPS", sup.Role, docPorts, false})
+			out = append(out, clientService{sup.HTTPSPort, "WSUS HTTPS", sup.Role})
 		}
 	}
 	if fsp := r.FallbackStatusPoint; fsp != nil {
-		out = append(out, clientService{b.p.Site.Ports.HTTP, "HTTP", fsp.Role, docPorts, false})
+		out = append(out, clientService{b.p.Site.Ports.HTTP, "HTTP", fsp.Role})
 	}
 	if epp := r.EnrollmentProxyPoint; epp != nil {
-		out = append(out, clientService{443, "HTTPS", *epp, docPorts, false})
+		out = append(out, clientService{443, "HTTPS", *epp})
 	}
 	return out
 }
@@ -193,7 +191,7 @@ func (b *flowBuilder) clientFlows() {
 					}
 					b.add(b.clientsPeer(z), b.systemPeer(s), tcp, ports(svc.port),
 						fmt.Sprintf("intranet clients to %s %s (%s)", roleWords(svc.role.Kind), s.Name, svc.what),
-						path, svc.source, append([]string{req}, intranetPops...)...)
+						path, docPorts, append([]string{req}, intranetPops...)...)
 				}
 			}
 		}
@@ -620,7 +618,7 @@ func (b *flowBuilder) softwareUpdateFlows() {
 // upstreamPeer is the upstream WSUS server: a system of the design with a software update point, or a
 // machine outside the design in the site server's zone on the default WSUS ports.
 func (b *flowBuilder) upstreamPeer(fqdn string) (peer, []plan.PortRange) {
-	if s := b.systemByFQDN(fqdn); s != nil {
+	if s := b.p.SystemByFQDN(fqdn); s != nil {
 		if sup := s.Roles.SoftwareUpdatePoint; sup != nil {
 			return b.systemPeer(s), ports(sup.HTTPPort, sup.HTTPSPort)
 		}
@@ -719,21 +717,8 @@ func (b *flowBuilder) addrs(address, zone string) []string {
 	return b.zoneAddrs(zone)
 }
 
-// internetZone is the zone the compiler adds (or the design writes) for the internet.
-func (b *flowBuilder) internetZone() string {
-	if z := b.p.Zone("internet"); z != nil && z.Kind == "internet" {
-		return z.Name
-	}
-	for _, z := range b.p.Zones {
-		if z.Kind == "internet" {
-			return z.Name
-		}
-	}
-	return "internet"
-}
-
 func (b *flowBuilder) internetPeer(kind, name string) peer {
-	z := b.internetZone()
+	z := b.p.InternetZone()
 	return peer{kind: kind, name: name, zone: z, addrs: b.zoneAddrs(z)}
 }
 
@@ -770,12 +755,12 @@ func (b *flowBuilder) cdpPeer(a *plan.Authority, host string) peer {
 			return peer{kind: plan.PeerCDP, name: ip.String(), zone: z.Name, addrs: []string{ip.String()}}
 		}
 	}
-	if s := b.systemByFQDN(host); s != nil {
+	if s := b.p.SystemByFQDN(host); s != nil {
 		return b.systemPeer(s)
 	}
 	zone := b.p.Site.Zone
 	if a.CRL.Internet {
-		zone = b.internetZone()
+		zone = b.p.InternetZone()
 	}
 	return peer{kind: plan.PeerCDP, name: strings.ToLower(host), zone: zone, addrs: b.zoneAddrs(zone)}
 }
@@ -783,7 +768,7 @@ func (b *flowBuilder) cdpPeer(a *plan.Authority, host string) peer {
 // machinePeer is the site server or database: the systems entry with that FQDN when there is one (the same
 // machine), otherwise the FQDN itself.
 func (b *flowBuilder) machinePeer(fqdn, kind, address, zone, forest string) peer {
-	if s := b.systemByFQDN(fqdn); s != nil {
+	if s := b.p.SystemByFQDN(fqdn); s != nil {
 		if address == "" {
 			address = s.Address
 		}
@@ -813,8 +798,6 @@ func (b *flowBuilder) databasePeer() peer {
 	}
 	return b.machinePeer(db.Server, plan.PeerSiteDatabase, db.Address, db.Zone, s.Forest)
 }
-
-func (b *flowBuilder) systemByFQDN(fqdn string) *plan.System { return b.p.SystemByFQDN(fqdn) }
 
 func rolePath(s *plan.System, kind string) string {
 	for _, r := range s.Roles.List() {

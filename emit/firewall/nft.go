@@ -301,15 +301,19 @@ type zoneSets struct {
 
 func newZoneSets(p *plan.Plan) *zoneSets {
 	z := &zoneSets{cidrs: map[string][]netip.Prefix{}, exclude: map[string][]netip.Prefix{}}
+	cidrs := map[string][]string{}
 	for _, zone := range p.Zones {
-		z.cidrs[zone.Name] = prefixes(zone.CIDRs)
+		cidrs[zone.Name] = zone.CIDRs
 	}
 	// A publishing entry's public address is where its zone starts for a firewall that does not translate
 	// it: a packet to it is a packet into the proxy's zone (and so no longer "internet").
 	for _, pub := range p.Publishing {
-		if ip, err := netip.ParseAddr(pub.Public); err == nil && z.cidrs[pub.Zone] != nil {
-			z.cidrs[pub.Zone] = prefixes(append(prefixStrings(z.cidrs[pub.Zone]), ip.String()))
+		if _, ok := cidrs[pub.Zone]; ok && pub.Public != "" {
+			cidrs[pub.Zone] = append(slices.Clone(cidrs[pub.Zone]), pub.Public)
 		}
+	}
+	for name, cs := range cidrs {
+		z.cidrs[name] = prefixes(cs)
 	}
 	for _, zone := range p.Zones {
 		var ex []string
@@ -366,8 +370,7 @@ func (z *zoneSets) match(v6 bool, field, zone string, ps []netip.Prefix, byIface
 	if byIface {
 		return nil
 	}
-	m := z.zoneMatch(v6, field, zone)
-	return m
+	return z.zoneMatch(v6, field, zone)
 }
 
 func nftSet(ps []netip.Prefix) string {
@@ -379,12 +382,4 @@ func nftSet(ps []netip.Prefix) string {
 		out[i] = spell(p)
 	}
 	return "{ " + strings.Join(out, ", ") + " }"
-}
-
-func prefixStrings(ps []netip.Prefix) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.String()
-	}
-	return out
 }

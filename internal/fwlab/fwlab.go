@@ -126,12 +126,12 @@ func Build(p *plan.Plan) (*Lab, error) {
 	// zone of the design (an internet address by the design's CIDRs), so their packets cross the router.
 	l.Spec.Zones = append(l.Spec.Zones, netlab.Zone{Name: adminZone, Iface: "labadm0"})
 	for _, name := range []string{AdminHostA, AdminHostB} {
-		ip, err := alloc(internetZone(p))
+		ip, err := alloc(p.InternetZone())
 		if err != nil {
 			return nil, err
 		}
 		used[ip] = true
-		zone := internetZone(p)
+		zone := p.InternetZone()
 		if name == AdminHostB {
 			zone = adminZone
 		}
@@ -149,9 +149,6 @@ func Build(p *plan.Plan) (*Lab, error) {
 	return l, nil
 }
 
-// Host returns the lab host of a flow end.
-func (l *Lab) Host(name, zone string) *netlab.Host { return l.hosts[name+"@"+zone] }
-
 // AdminProbes are the unrelated table's probes: admin-a to admin-b on the open port (must connect) and on
 // the port the admin table drops (must time out).
 func (l *Lab) AdminProbes() (open, dropped netlab.Probe) {
@@ -164,7 +161,7 @@ func (l *Lab) AdminProbes() (open, dropped netlab.Probe) {
 // internet to every machine on SMB, RPC, SQL Server and RDP; from the perimeter into the intranet on ports
 // no flow names; from the intranet to the internet except the documented flows.
 func (l *Lab) forbidden(p *plan.Plan) {
-	internet := internetZone(p)
+	internet := p.InternetZone()
 	var any *netlab.Host
 	for k, h := range l.hosts {
 		if strings.HasPrefix(k, "any@") {
@@ -192,9 +189,7 @@ func (l *Lab) forbidden(p *plan.Plan) {
 		if zone == nil || h == any || k == AdminHostA || k == AdminHostB {
 			continue
 		}
-		switch zone.Kind {
-		case "internet":
-		default:
+		if zone.Kind != "internet" {
 			for _, dst := range h.Addrs {
 				for _, port := range internetForbidden {
 					add(any, h, dst, port, "internet to "+k+" on "+strconv.Itoa(port))
@@ -291,15 +286,6 @@ func zoneIfaces(p *plan.Plan) map[string]string {
 		}
 	}
 	return out
-}
-
-func internetZone(p *plan.Plan) string {
-	for _, z := range p.Zones {
-		if z.Kind == "internet" {
-			return z.Name
-		}
-	}
-	return "internet"
 }
 
 // designAddrs are the addresses the design gives machines, which the lab never hands out again.
