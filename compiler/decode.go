@@ -56,6 +56,7 @@ type rawSite struct {
 		UserPolicy             bool `json:"userPolicy"`
 		UserPolicyFromInternet bool `json:"userPolicyFromInternet"`
 		CloudManagementGateway bool `json:"cloudManagementGateway"`
+		CloudDistributionPoint bool `json:"cloudDistributionPoint"`
 	} `json:"clientSettings"`
 	SoftwareUpdates *struct {
 		Source    string `json:"source"`
@@ -134,9 +135,10 @@ type rawSystem struct {
 				HTTP  int `json:"http"`
 				HTTPS int `json:"https"`
 			} `json:"ports"`
-			SSL        bool   `json:"ssl"`
-			Allow      string `json:"allow"`
-			CMGTraffic bool   `json:"cmgTraffic"`
+			SSL         bool   `json:"ssl"`
+			Allow       string `json:"allow"`
+			CMGTraffic  bool   `json:"cmgTraffic"`
+			WSUSAccount string `json:"wsusAccount"`
 		} `json:"softwareUpdatePoint"`
 		FallbackStatusPoint          *rawAllow `json:"fallbackStatusPoint"`
 		EnrollmentPoint              *struct{} `json:"enrollmentPoint"`
@@ -235,6 +237,7 @@ func toPlan(r *rawDesign) *plan.Plan {
 			UserPolicy:             s.ClientSettings.UserPolicy,
 			UserPolicyFromInternet: s.ClientSettings.UserPolicyFromInternet,
 			CloudManagementGateway: s.ClientSettings.CloudManagementGateway,
+			CloudDistributionPoint: s.ClientSettings.CloudDistributionPoint,
 		},
 	}
 	p.Site.SoftwareUpdates = plan.SoftwareUpdates{Source: plan.SourceMicrosoftUpdate, Path: plan.Path("site", "softwareUpdates")}
@@ -366,6 +369,7 @@ func toSystem(name string, x rawSystem) *plan.System {
 		s.Roles.SoftwareUpdatePoint = &plan.SoftwareUpdatePoint{
 			Role:     role(plan.RoleSoftwareUpdatePoint, sup.Allow),
 			HTTPPort: sup.Ports.HTTP, HTTPSPort: sup.Ports.HTTPS, SSL: sup.SSL, CMGTraffic: sup.CMGTraffic,
+			WSUSAccount: sup.WSUSAccount,
 		}
 	}
 	if fsp := r.FallbackStatusPoint; fsp != nil {

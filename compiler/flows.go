@@ -3,6 +3,7 @@ package compiler
 import (
 	"cmp"
 	"fmt"
+	"github.com/ibcmc/ibcmc/learn"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -191,7 +192,7 @@ func (b *flowBuilder) clientFlows() {
 					}
 					b.add(b.clientsPeer(z), b.systemPeer(s), tcp, ports(svc.port),
 						fmt.Sprintf("intranet clients to %s %s (%s)", roleWords(svc.role.Kind), s.Name, svc.what),
-						path, docPorts, append([]string{req}, intranetPops...)...)
+						path, learn.Ports, append([]string{req}, intranetPops...)...)
 				}
 			}
 		}
@@ -207,7 +208,7 @@ func (b *flowBuilder) clientFlows() {
 		req, path := endpointRequirements(s, e)
 		b.add(internet, b.systemPeer(s), tcp, ports(e.Port),
 			fmt.Sprintf("internet clients to %s %s (%s), reached directly", strings.ToUpper(e.Protocol), e.FQDN, strings.Join(e.Roles, ", ")),
-			path, docPorts, req...)
+			path, learn.Ports, req...)
 	}
 	for _, g := range p.CMGs {
 		var req, inside []string
@@ -224,13 +225,13 @@ func (b *flowBuilder) clientFlows() {
 		}
 		gw := b.internetPeer(plan.PeerCMG, g.Name)
 		purpose := fmt.Sprintf("clients to CMG %s (HTTPS: policy, content, software updates)", g.ServiceName)
-		b.add(internet, gw, tcp, ports(443), "internet "+purpose, plan.Join(g.Path, "serviceName"), docCMGDataFlow, req...)
+		b.add(internet, gw, tcp, ports(443), "internet "+purpose, plan.Join(g.Path, "serviceName"), learn.CMGDataFlow, req...)
 		// Internet-only clients always use the CMG, also when they are inside the network (CCMALWAYSINF).
 		if len(inside) > 0 {
 			for _, z := range p.Zones {
 				if z.Kind == "intranet" {
 					b.add(b.clientsPeer(z), gw, tcp, ports(443), "internet-only "+purpose+" from inside the network",
-						plan.Join(g.Path, "serviceName"), docCMGClients, inside...)
+						plan.Join(g.Path, "serviceName"), learn.CMGClients, inside...)
 				}
 			}
 		}
@@ -266,10 +267,10 @@ func (b *flowBuilder) publishingFlows() {
 		req, path := endpointRequirements(s, e)
 		roles := strings.Join(e.Roles, ", ")
 		b.add(internet, b.proxyPeer(pub, true), tcp, ports(e.Port),
-			fmt.Sprintf("internet clients to %s %s (%s) published by %s", strings.ToUpper(e.Protocol), e.FQDN, roles, pub.Name), path, docPorts, req...)
+			fmt.Sprintf("internet clients to %s %s (%s) published by %s", strings.ToUpper(e.Protocol), e.FQDN, roles, pub.Name), path, learn.Ports, req...)
 		b.add(b.proxyPeer(pub, false), b.systemPeer(s), tcp, ports(e.Port),
 			fmt.Sprintf("%s forwards %s (%s) to %s %s", pub.Name, e.FQDN, roles, s.Name, backendWords(pub.Mode, e.Protocol)),
-			plan.Join(pub.Path, "systems"), docPorts, append([]string{"publishing " + pub.Name}, req...)...)
+			plan.Join(pub.Path, "systems"), learn.Ports, append([]string{"publishing " + pub.Name}, req...)...)
 	}
 }
 
@@ -305,7 +306,7 @@ func (b *flowBuilder) siteServerFlows() {
 		if sup := s.Roles.SoftwareUpdatePoint; sup != nil {
 			b.add(server, sys, tcp, ports(sup.HTTPPort, sup.HTTPSPort),
 				"site server configures WSUS on the software update point (WSUS HTTP and HTTPS ports)",
-				plan.Join(sup.Path, "ports"), docPorts, s.Name+" "+sup.Kind)
+				plan.Join(sup.Path, "ports"), learn.Ports, s.Name+" "+sup.Kind)
 		}
 		if !s.SiteServerInitiates && sendsStatus(s) {
 			b.addServices(sys, server, "site system calls the site server back with status and files (siteServerInitiates is false)",
@@ -332,14 +333,14 @@ func (b *flowBuilder) databaseFlows() {
 	db := b.databasePeer()
 	port := ports(p.Site.Database.Port)
 	b.add(b.siteServerPeer(), db, tcp, port, "site server to the site database (SQL Server)",
-		plan.Path("site", "database", "server"), docPorts, "site server")
+		plan.Path("site", "database", "server"), learn.Ports, "site server")
 	for _, s := range p.Systems {
 		for _, r := range []*plan.Role{roleOf(s.Roles.ManagementPoint), s.Roles.EnrollmentPoint} {
 			if r == nil {
 				continue
 			}
 			b.add(b.systemPeer(s), db, tcp, port,
-				fmt.Sprintf("%s to the site database (SQL Server)", roleWords(r.Kind)), r.Path, docPorts, s.Name+" "+r.Kind)
+				fmt.Sprintf("%s to the site database (SQL Server)", roleWords(r.Kind)), r.Path, learn.Ports, s.Name+" "+r.Kind)
 		}
 	}
 }
@@ -454,7 +455,7 @@ func (b *flowBuilder) distributionPointFlows() {
 			mp := m.Roles.ManagementPoint
 			b.add(b.systemPeer(s), b.systemPeer(m), tcp, ports(clientPort(p, mp.Connections)),
 				fmt.Sprintf("distribution point reports content status, usage and validation to management point %s (%s)", m.Name, strings.ToUpper(mp.Connections)),
-				dp.Path, docPorts, s.Name+" "+dp.Kind, m.Name+" "+mp.Kind)
+				dp.Path, learn.Ports, s.Name+" "+dp.Kind, m.Name+" "+mp.Kind)
 		}
 	}
 }
@@ -569,7 +570,7 @@ func (b *flowBuilder) cdpFlows(from peer, chain []*plan.Authority, fromInternet 
 			} else if u.Scheme == "https" {
 				port = ports(443)
 			}
-			b.add(from, b.cdpPeer(a, u.Hostname()), tcp, port, purpose+" from the HTTP CRL distribution point", path, docCerts,
+			b.add(from, b.cdpPeer(a, u.Hostname()), tcp, port, purpose+" from the HTTP CRL distribution point", path, learn.PlanCertificates,
 				append(slices.Clone(requiredBy), "authority "+a.Name)...)
 		}
 	}
@@ -598,12 +599,12 @@ func (b *flowBuilder) softwareUpdateFlows() {
 	req := sync.Name + " " + syncSUP.Kind
 	if su.Source == plan.SourceMicrosoftUpdate {
 		b.add(b.systemPeer(sync), b.internetPeer(plan.PeerMicrosoftUpdate, "microsoft-update"), tcp, services[svcMicrosoftUpdate].TCP,
-			"synchronizing software update point downloads update metadata from Microsoft Update", su.Path, docPorts, req)
+			"synchronizing software update point downloads update metadata from Microsoft Update", su.Path, learn.Ports, req)
 	} else {
 		up, ports := b.upstreamPeer(su.Source)
 		b.add(b.systemPeer(sync), up, tcp, ports,
 			"synchronizing software update point downloads update metadata from its upstream WSUS server "+su.Source,
-			plan.Join(su.Path, "source"), docSUM, req)
+			plan.Join(su.Path, "source"), learn.PlanSoftwareUpdates, req)
 	}
 	for _, s := range sups {
 		if s == sync {
@@ -611,7 +612,7 @@ func (b *flowBuilder) softwareUpdateFlows() {
 		}
 		b.add(b.systemPeer(s), b.systemPeer(sync), tcp, ports(syncSUP.HTTPPort, syncSUP.HTTPSPort),
 			fmt.Sprintf("software update point synchronizes with %s, the site's synchronizing software update point (WSUS ports)", sync.Name),
-			s.Roles.SoftwareUpdatePoint.Path, docSUM, s.Name+" "+s.Roles.SoftwareUpdatePoint.Kind, req)
+			s.Roles.SoftwareUpdatePoint.Path, learn.PlanSoftwareUpdates, s.Name+" "+s.Roles.SoftwareUpdatePoint.Kind, req)
 	}
 }
 
@@ -657,13 +658,13 @@ func (b *flowBuilder) cmgFlows() {
 				channel += " with its HTTPS fallback"
 			}
 			b.add(cp, gw, tcp, prs, fmt.Sprintf("CMG connection point opens the %s to %s (%s, %s)", channel, g.ServiceName, g.Deployment, plural(g.VMs, "VM")),
-				plan.Join(g.Path, "connectionPoints"), docCMGDataFlow, req)
+				plan.Join(g.Path, "connectionPoints"), learn.CMGDataFlow, req)
 			for _, mpSys := range mps {
 				mp := mpSys.Roles.ManagementPoint
 				if mp.Connections == "https" {
 					b.add(cp, b.systemPeer(mpSys), tcp, ports(p.Site.Ports.HTTPS),
 						fmt.Sprintf("CMG connection point forwards client requests to management point %s over HTTPS", mpSys.Name),
-						plan.Join(mp.Path, "cmgTraffic"), docCMGDataFlow, req, mpSys.Name+" "+mp.Kind)
+						plan.Join(mp.Path, "cmgTraffic"), learn.CMGDataFlow, req, mpSys.Name+" "+mp.Kind)
 					continue
 				}
 				// An HTTP management point on an enhanced-HTTP site takes CMG traffic over HTTPS on 443 with
@@ -671,7 +672,7 @@ func (b *flowBuilder) cmgFlows() {
 				// configuration, so its HTTP port stays open too.
 				b.add(cp, b.systemPeer(mpSys), tcp, ports(443, p.Site.Ports.HTTP),
 					fmt.Sprintf("CMG connection point forwards client requests to management point %s (HTTPS 443 with the site-issued certificate of enhanced HTTP, and HTTP)", mpSys.Name),
-					plan.Join(mp.Path, "cmgTraffic"), docCMGAuth, req, mpSys.Name+" "+mp.Kind)
+					plan.Join(mp.Path, "cmgTraffic"), learn.CMGAuth, req, mpSys.Name+" "+mp.Kind)
 			}
 			for _, supSys := range p.Systems {
 				sup := supSys.Roles.SoftwareUpdatePoint
@@ -684,7 +685,7 @@ func (b *flowBuilder) cmgFlows() {
 				}
 				b.add(cp, b.systemPeer(supSys), tcp, ports(port),
 					fmt.Sprintf("CMG connection point forwards client requests to software update point %s over %s", supSys.Name, words),
-					plan.Join(sup.Path, "cmgTraffic"), docCMGDataFlow, req, supSys.Name+" "+sup.Kind)
+					plan.Join(sup.Path, "cmgTraffic"), learn.CMGDataFlow, req, supSys.Name+" "+sup.Kind)
 			}
 		}
 	}
@@ -696,7 +697,7 @@ func (b *flowBuilder) cmgFlows() {
 		}
 		b.add(b.systemPeer(s), azure, tcp, services[svcAzureManagement].TCP,
 			"online service connection point to Azure (management.azure.com and the cloud service endpoints)",
-			plan.Join(scp.Path, "mode"), docEndpoints, s.Name+" "+scp.Kind)
+			plan.Join(scp.Path, "mode"), learn.InternetEndpoints, s.Name+" "+scp.Kind)
 	}
 }
 

@@ -1,6 +1,9 @@
 package compiler
 
-import "github.com/ibcmc/ibcmc/plan"
+import (
+	"github.com/ibcmc/ibcmc/learn"
+	"github.com/ibcmc/ibcmc/plan"
+)
 
 // service is a fixed network service of Windows, Active Directory or ConfigMgr: its ports by protocol and
 // the Microsoft page that documents them. Ports the design sets (client request ports, the SQL Server port,
@@ -34,18 +37,6 @@ const (
 	svcMicrosoftUpdate
 )
 
-// Microsoft Learn pages the flows come from. Users open these; nothing here points at a file of ours.
-const (
-	docPorts       = "https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/ports"
-	docCMGDataFlow = "https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/data-flow"
-	docCMGAuth     = "https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/configure-authentication"
-	docCMGClients  = "https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/configure-clients"
-	docCerts       = "https://learn.microsoft.com/mem/configmgr/core/plan-design/security/plan-for-certificates"
-	docSUM         = "https://learn.microsoft.com/mem/configmgr/sum/plan-design/plan-for-software-updates"
-	docADFirewall  = "https://learn.microsoft.com/troubleshoot/windows-server/active-directory/config-firewall-for-ad-domains-and-trusts"
-	docEndpoints   = "https://learn.microsoft.com/mem/configmgr/core/plan-design/network/internet-endpoints"
-)
-
 // cmgMaxVMs is how many VMs a CMG has at most: VM #n of a scale set listens on 10123+n, of a classic
 // service on 10139+n.
 const cmgMaxVMs = 16
@@ -53,26 +44,26 @@ const cmgMaxVMs = 16
 // services is the one table of fixed ports ibcmc opens. Every flow's port numbers come from here or from
 // the design.
 var services = map[serviceKey]service{
-	svcSMB:               {Name: "SMB", TCP: ports(445), Source: docPorts},
-	svcRPCEndpointMapper: {Name: "RPC endpoint mapper", TCP: ports(135), UDP: ports(135), Source: docPorts},
+	svcSMB:               {Name: "SMB", TCP: ports(445), Source: learn.Ports},
+	svcRPCEndpointMapper: {Name: "RPC endpoint mapper", TCP: ports(135), UDP: ports(135), Source: learn.Ports},
 	// Windows Server 2008 and later; rpccfg.exe can narrow it on the server.
-	svcRPCDynamic:         {Name: "dynamic RPC", TCP: []plan.PortRange{{From: 49152, To: 65535}}, Source: docPorts},
-	svcADEndpointMapper:   {Name: "RPC endpoint mapper", TCP: ports(135), Source: docPorts},
-	svcLDAP:               {Name: "LDAP", TCP: ports(389), UDP: ports(389), Source: docPorts},
-	svcLDAPS:              {Name: "LDAPS", TCP: ports(636), UDP: ports(636), Source: docPorts},
-	svcKerberos:           {Name: "Kerberos", TCP: ports(88), UDP: ports(88), Source: docADFirewall},
-	svcGlobalCatalog:      {Name: "global catalog", TCP: ports(3268), Source: docPorts},
-	svcDNS:                {Name: "DNS", TCP: ports(53), UDP: ports(53), Source: docADFirewall},
-	svcNTP:                {Name: "time (W32Time)", UDP: ports(123), Source: docADFirewall},
-	svcClientNotification: {Name: "client notification", TCP: ports(10123), Source: docPorts},
-	svcCMGSingleVM:        {Name: "CMG channel (one VM)", TCP: ports(443), Source: docCMGDataFlow},
+	svcRPCDynamic:         {Name: "dynamic RPC", TCP: []plan.PortRange{{From: 49152, To: 65535}}, Source: learn.Ports},
+	svcADEndpointMapper:   {Name: "RPC endpoint mapper", TCP: ports(135), Source: learn.Ports},
+	svcLDAP:               {Name: "LDAP", TCP: ports(389), UDP: ports(389), Source: learn.Ports},
+	svcLDAPS:              {Name: "LDAPS", TCP: ports(636), UDP: ports(636), Source: learn.Ports},
+	svcKerberos:           {Name: "Kerberos", TCP: ports(88), UDP: ports(88), Source: learn.ADFirewall},
+	svcGlobalCatalog:      {Name: "global catalog", TCP: ports(3268), Source: learn.Ports},
+	svcDNS:                {Name: "DNS", TCP: ports(53), UDP: ports(53), Source: learn.ADFirewall},
+	svcNTP:                {Name: "time (W32Time)", UDP: ports(123), Source: learn.ADFirewall},
+	svcClientNotification: {Name: "client notification", TCP: ports(10123), Source: learn.Ports},
+	svcCMGSingleVM:        {Name: "CMG channel (one VM)", TCP: ports(443), Source: learn.CMGDataFlow},
 	// Sized to the VM count by cmgPorts; this entry is the whole range.
-	svcCMGScaleSet:     {Name: "CMG channel (scale set)", TCP: []plan.PortRange{{From: 10124, To: 10123 + cmgMaxVMs}}, Source: docCMGDataFlow},
-	svcCMGClassic:      {Name: "CMG TCP-TLS channel (classic)", TCP: []plan.PortRange{{From: 10140, To: 10139 + cmgMaxVMs}}, Source: docCMGDataFlow},
-	svcAzureManagement: {Name: "HTTPS to Azure", TCP: ports(443), Source: docEndpoints},
+	svcCMGScaleSet:     {Name: "CMG channel (scale set)", TCP: []plan.PortRange{{From: 10124, To: 10123 + cmgMaxVMs}}, Source: learn.CMGDataFlow},
+	svcCMGClassic:      {Name: "CMG TCP-TLS channel (classic)", TCP: []plan.PortRange{{From: 10140, To: 10139 + cmgMaxVMs}}, Source: learn.CMGDataFlow},
+	svcAzureManagement: {Name: "HTTPS to Azure", TCP: ports(443), Source: learn.InternetEndpoints},
 	// The port of an HTTP CDP URL without one.
-	svcHTTPCDP:         {Name: "HTTP CRL download", TCP: ports(80), Source: docCerts},
-	svcMicrosoftUpdate: {Name: "Microsoft Update", TCP: ports(80, 443), Source: docPorts},
+	svcHTTPCDP:         {Name: "HTTP CRL download", TCP: ports(80), Source: learn.PlanCertificates},
+	svcMicrosoftUpdate: {Name: "Microsoft Update", TCP: ports(80, 443), Source: learn.Ports},
 }
 
 func ports(ps ...int) []plan.PortRange {

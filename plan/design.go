@@ -60,6 +60,7 @@ type ClientSettings struct {
 	UserPolicy             bool
 	UserPolicyFromInternet bool
 	CloudManagementGateway bool
+	CloudDistributionPoint bool // "Allow access to cloud distribution point"
 }
 
 // Forest is an Active Directory forest.
@@ -236,6 +237,7 @@ type SoftwareUpdatePoint struct {
 	HTTPPort, HTTPSPort int
 	SSL                 bool
 	CMGTraffic          bool
+	WSUSAccount         string // WSUS Server Connection account name, for an untrusted forest
 }
 
 // FallbackStatusPoint role.

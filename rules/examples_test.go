@@ -13,13 +13,13 @@ import (
 func TestExampleFindings(t *testing.T) {
 	want := map[string][]string{
 		// The server sits in the perimeter while the CA publishes its CRL to LDAP only (seed 004 §4).
-		"contoso-ibcm": {"warning IB302 systems.ibcm01.zone"},
+		"contoso-ibcm": {"warning IB302 systems.ibcm01.zone", "warning IB216 systems.ibcm01.forest"},
 		"fabrikam-perimeter": {
 			"warning IB702 systems.cmibcm01.roles.distributionPoint", // 18,600 internet clients on one internet DP
 			"info IB405 publishing.edge.mode",                        // third-party SSL bridging
 			`warning IB501 clients."roaming-laptops".features[5]`,    // osDeployment only on the intranet
 		},
-		"homelab":       {"warning IB403 publishing.router.mode"}, // port forwarding in a lab
+		"homelab":       {"warning IB216 systems.cm.forest", "warning IB403 publishing.router.mode"}, // no DC listed; port forwarding in a lab
 		"woodgrove-cmg": nil,
 	}
 	for name, w := range want {
