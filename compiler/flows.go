@@ -3,13 +3,13 @@ package compiler
 import (
 	"cmp"
 	"fmt"
-	"github.com/ibcmc/ibcmc/learn"
 	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -192,7 +192,7 @@ func (b *flowBuilder) clientFlows() {
 					}
 					b.add(b.clientsPeer(z), b.systemPeer(s), tcp, ports(svc.port),
 						fmt.Sprintf("intranet clients to %s %s (%s)", roleWords(svc.role.Kind), s.Name, svc.what),
-						path, learn.Ports, append([]string{req}, intranetPops...)...)
+						path, learn.Ports, append([]string{req}, summarizePopulations(intranetPops)...)...)
 				}
 			}
 		}
@@ -223,6 +223,7 @@ func (b *flowBuilder) clientFlows() {
 		if len(req) == 0 {
 			continue
 		}
+		req, inside = summarizePopulations(req), summarizePopulations(inside)
 		gw := b.internetPeer(plan.PeerCMG, g.Name)
 		purpose := fmt.Sprintf("clients to CMG %s (HTTPS: policy, content, software updates)", g.ServiceName)
 		b.add(internet, gw, tcp, ports(443), "internet "+purpose, plan.Join(g.Path, "serviceName"), learn.CMGDataFlow, req...)
@@ -446,18 +447,55 @@ func (b *flowBuilder) distributionPointFlows() {
 			}
 		}
 	}
+	byZone := map[string][]*plan.System{}
+	var zones []string
 	for _, s := range p.Systems {
-		dp := s.Roles.DistributionPoint
-		if dp == nil {
+		if s.Roles.DistributionPoint == nil {
 			continue
 		}
+		if byZone[s.Zone] == nil {
+			zones = append(zones, s.Zone)
+		}
+		byZone[s.Zone] = append(byZone[s.Zone], s)
+	}
+	for _, z := range zones {
+		dps := byZone[z]
 		for _, m := range mps {
 			mp := m.Roles.ManagementPoint
-			b.add(b.systemPeer(s), b.systemPeer(m), tcp, ports(clientPort(p, mp.Connections)),
-				fmt.Sprintf("distribution point reports content status, usage and validation to management point %s (%s)", m.Name, strings.ToUpper(mp.Connections)),
-				dp.Path, learn.Ports, s.Name+" "+dp.Kind, m.Name+" "+mp.Kind)
+			port := ports(clientPort(p, mp.Connections))
+			purpose := fmt.Sprintf("reports content status, usage and validation to management point %s (%s)", m.Name, strings.ToUpper(mp.Connections))
+			if len(dps) > dpGroupThreshold {
+				var addrs []string
+				for _, s := range dps {
+					addrs = append(addrs, b.addrs(s.Address, s.Zone)...)
+				}
+				group := peer{kind: plan.PeerSystems, name: z + "-distribution-points", zone: z, addrs: sortAddrs(canonAddrs(addrs))}
+				b.add(group, b.systemPeer(m), tcp, port,
+					fmt.Sprintf("the %d distribution points of zone %s: each %s", len(dps), z, purpose),
+					dps[0].Roles.DistributionPoint.Path, learn.Ports, fmt.Sprintf("%d distribution points", len(dps)), m.Name+" "+mp.Kind)
+				continue
+			}
+			for _, s := range dps {
+				dp := s.Roles.DistributionPoint
+				b.add(b.systemPeer(s), b.systemPeer(m), tcp, port, "distribution point "+purpose,
+					dp.Path, learn.Ports, s.Name+" "+dp.Kind, m.Name+" "+mp.Kind)
+			}
 		}
 	}
+}
+
+// dpGroupThreshold: beyond this many distribution points in one zone, their flows to each management point
+// become one flow from the zone's distribution points (their addresses), so a large site's flow matrix grows
+// with zones × management points instead of distribution points × management points.
+const dpGroupThreshold = 8
+
+// summarizePopulations keeps a flow's requirement list readable and its size bounded on large designs: up to
+// eight populations by name, otherwise their count.
+func summarizePopulations(pops []string) []string {
+	if len(pops) <= 8 {
+		return pops
+	}
+	return []string{fmt.Sprintf("%d client populations", len(pops))}
 }
 
 // revocationFlows: IIS checks every client certificate's revocation (it cannot be turned off), so each site
@@ -807,6 +845,22 @@ func rolePath(s *plan.System, kind string) string {
 		}
 	}
 	return ""
+}
+
+// sortAddrs orders addresses numerically (10.0.0.9 before 10.0.0.10), ranges after them.
+func sortAddrs(addrs []string) []string {
+	key := func(s string) netip.Prefix {
+		if pfx, err := netip.ParsePrefix(s); err == nil {
+			return pfx
+		}
+		a, _ := netip.ParseAddr(s)
+		return netip.PrefixFrom(a, a.BitLen())
+	}
+	slices.SortFunc(addrs, func(x, y string) int {
+		px, py := key(x), key(y)
+		return cmp.Or(px.Addr().Compare(py.Addr()), cmp.Compare(py.Bits(), px.Bits()), cmp.Compare(x, y))
+	})
+	return addrs
 }
 
 // canonAddrs spells addresses and prefixes canonically (a /32 or /128 as the bare address) and drops

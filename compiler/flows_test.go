@@ -1,6 +1,7 @@
 package compiler_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -482,5 +483,53 @@ publishing: edge: {`)
 		if !reflect.DeepEqual(f.Firewalls, want) {
 			t.Errorf("%s passes %q, want %q", f.ID, f.Firewalls, want)
 		}
+	}
+}
+
+// siteWithDPs is a one-zone site with one management point, n distribution points at 10.0.1.1… and pops
+// intranet populations.
+func siteWithDPs(n, pops int) string {
+	var b strings.Builder
+	b.WriteString(`package site
+site: {code: "P01", server: "cm01.contoso.com", forest: "contoso.com"}
+forests: "contoso.com": {}
+zones: intranet: {kind: "intranet", cidrs: ["10.0.0.0/16"]}
+pki: {authorities: "Root": {subject: "CN=Root"}, issuer: "Root"}
+publishing: {}
+systems: mp1: {fqdn: intranet: "mp1.contoso.com", address: "10.0.0.11", forest: "contoso.com", roles: managementPoint: allow: "intranet"}
+`)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "systems: dp%02d: {fqdn: intranet: \"dp%02d.contoso.com\", address: \"10.0.1.%d\", forest: \"contoso.com\", roles: distributionPoint: allow: \"intranet\"}\n", i, i, i)
+	}
+	for i := 1; i <= pops; i++ {
+		fmt.Fprintf(&b, "clients: desk%02d: {join: \"domain\", forest: \"contoso.com\", management: \"intranetOnly\", features: [\"inventory\"]}\n", i)
+	}
+	return b.String()
+}
+
+// A zone's distribution points report to each management point: one flow each up to eight, then one flow
+// from all of them, so a 5,000-system site does not get DPs × MPs flows. Large population lists are counted.
+func TestFlowsManyDistributionPointsAndPopulations(t *testing.T) {
+	few := testdesign.CompileOne(t, siteWithDPs(8, 8)).Plan
+	flowByID(t, few, "dp08-to-mp1-tcp-443")
+	if f := flowByID(t, few, "intranet-clients-to-mp1-tcp-443"); !slices.Contains(f.RequiredBy, "population desk08") {
+		t.Errorf("eight populations are named: %q", f.RequiredBy)
+	}
+
+	many := testdesign.CompileOne(t, siteWithDPs(10, 9)).Plan
+	f := flowByID(t, many, "intranet-distribution-points-to-mp1-tcp-443")
+	want := []string{"10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4", "10.0.1.5", "10.0.1.6", "10.0.1.7", "10.0.1.8", "10.0.1.9", "10.0.1.10"}
+	if !slices.Equal(f.FromAddresses, want) || f.FromKind != plan.PeerSystems ||
+		!slices.Equal(f.RequiredBy, []string{"10 distribution points", "mp1 managementPoint"}) ||
+		f.Purpose != "the 10 distribution points of zone intranet: each reports content status, usage and validation to management point mp1 (HTTPS)" {
+		t.Errorf("grouped flow: %s %q %q %q", f.FromKind, f.FromAddresses, f.RequiredBy, f.Purpose)
+	}
+	for _, f := range many.Flows {
+		if strings.HasPrefix(f.ID, "dp01-to-mp1") {
+			t.Errorf("a grouped distribution point still has its own flow: %s", f.ID)
+		}
+	}
+	if f := flowByID(t, many, "intranet-clients-to-mp1-tcp-443"); !slices.Equal(f.RequiredBy, []string{"9 client populations", "mp1 managementPoint"}) {
+		t.Errorf("nine populations are counted: %q", f.RequiredBy)
 	}
 }

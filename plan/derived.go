@@ -82,6 +82,7 @@ func (f *Flow) Crosses() bool { return f.FromZone != f.ToZone }
 // Kinds of flow peers.
 const (
 	PeerSystem           = "system"           // a systems entry
+	PeerSystems          = "systems"          // several systems entries of one zone, as one flow end (their addresses)
 	PeerSiteServer       = "siteServer"       // site.server when it is not a systems entry
 	PeerSiteDatabase     = "siteDatabase"     // site.database.server when it is neither the site server nor a systems entry
 	PeerProxy            = "proxy"            // a publishing entry

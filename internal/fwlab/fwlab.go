@@ -76,14 +76,24 @@ func Build(p *plan.Plan) (*Lab, error) {
 	}
 	alloc := func(zone string) (netip.Addr, error) { return freeAddr(p, zone, used) }
 
+	byAddr := map[netip.Addr]*netlab.Host{}
 	host := func(name, zone string, addrs []string) (*netlab.Host, error) {
 		key := name + "@" + zone
 		if h := l.hosts[key]; h != nil {
 			return h, nil
 		}
+		// One machine is one host, whatever flow end names it: a group end (a zone's distribution points) is
+		// probed from the host of one of its machines.
+		hostAddrs := machineAddrs(addrs)
+		for _, ip := range hostAddrs {
+			if h := byAddr[ip]; h != nil {
+				l.hosts[key] = h
+				return h, nil
+			}
+		}
 		h := &netlab.Host{Name: hostName(len(l.hosts)), Zone: zone}
-		if ip, ok := single(addrs); ok {
-			h.Addrs = []netip.Addr{ip}
+		if len(hostAddrs) > 0 {
+			h.Addrs = []netip.Addr{hostAddrs[0]}
 		} else {
 			ip, err := alloc(zone)
 			if err != nil {
@@ -92,6 +102,7 @@ func Build(p *plan.Plan) (*Lab, error) {
 			h.Addrs = []netip.Addr{ip}
 		}
 		used[h.Addrs[0]] = true
+		byAddr[h.Addrs[0]] = h
 		l.hosts[key] = h
 		return h, nil
 	}
@@ -138,7 +149,7 @@ func Build(p *plan.Plan) (*Lab, error) {
 		l.hosts[name] = &netlab.Host{Name: name, Zone: zone, Addrs: []netip.Addr{ip}, TCP: []int{AdminPortOpen, AdminPortDropped}}
 	}
 	l.forbidden(p)
-	for _, k := range slices.Sorted(maps.Keys(l.hosts)) {
+	for _, k := range l.hostKeys() {
 		h := l.hosts[k]
 		slices.Sort(h.TCP)
 		h.TCP = slices.Compact(h.TCP)
@@ -147,6 +158,20 @@ func Build(p *plan.Plan) (*Lab, error) {
 		l.Spec.Hosts = append(l.Spec.Hosts, *h)
 	}
 	return l, nil
+}
+
+// hostKeys lists each lab host once, under its first key in sorted order: one machine can be named by
+// several flow ends.
+func (l *Lab) hostKeys() []string {
+	seen := map[*netlab.Host]bool{}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(l.hosts)) {
+		if h := l.hosts[k]; !seen[h] {
+			seen[h] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // AdminProbes are the unrelated table's probes: admin-a to admin-b on the open port (must connect) and on
@@ -183,7 +208,7 @@ func (l *Lab) forbidden(p *plan.Plan) {
 		listen(to, "tcp", port) // something answers, so only a drop can stop the probe
 		l.Forbidden = append(l.Forbidden, Expectation{netlab.Probe{From: from.Name, To: dst, Proto: "tcp", Port: port}, why})
 	}
-	for _, k := range slices.Sorted(maps.Keys(l.hosts)) {
+	for _, k := range l.hostKeys() {
 		h := l.hosts[k]
 		zone := p.Zone(h.Zone)
 		if zone == nil || h == any || k == AdminHostA || k == AdminHostB {
@@ -199,7 +224,7 @@ func (l *Lab) forbidden(p *plan.Plan) {
 		if zone.Kind != "intranet" {
 			continue
 		}
-		for _, k2 := range slices.Sorted(maps.Keys(l.hosts)) {
+		for _, k2 := range l.hostKeys() {
 			from := l.hosts[k2]
 			if z := p.Zone(from.Zone); z != nil && z.Kind == "perimeter" {
 				for _, port := range perimeterForbidden {
@@ -263,12 +288,15 @@ func uniq(a, b int) []int {
 
 func hostName(n int) string { return "h" + strconv.Itoa(n) }
 
-func single(addrs []string) (netip.Addr, bool) {
-	if len(addrs) != 1 {
-		return netip.Addr{}, false
+// machineAddrs are the IPv4 host addresses of a flow end (the lab is IPv4; ranges are not machines).
+func machineAddrs(addrs []string) []netip.Addr {
+	var out []netip.Addr
+	for _, a := range addrs {
+		if ip, err := netip.ParseAddr(a); err == nil && ip.Is4() {
+			out = append(out, ip)
+		}
 	}
-	ip, err := netip.ParseAddr(addrs[0])
-	return ip, err == nil && ip.Is4()
+	return out
 }
 
 // zoneIfaces names the router's leg of each zone: the interface of the design's one declared nftables
@@ -293,9 +321,7 @@ func designAddrs(p *plan.Plan) []netip.Addr {
 	var out []netip.Addr
 	for _, f := range p.Flows {
 		for _, as := range [][]string{f.FromAddresses, f.ToAddresses, f.ToPublic} {
-			if ip, ok := single(as); ok {
-				out = append(out, ip)
-			}
+			out = append(out, machineAddrs(as)...)
 		}
 	}
 	return out
