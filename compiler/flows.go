@@ -21,7 +21,7 @@ import (
 // the Windows Firewall scripts are host firewalls and need every inbound flow. Then it places each flow on
 // the network firewalls it passes (deriveFirewalls).
 func deriveFlows(p *plan.Plan) {
-	b := &flowBuilder{p: p, byKey: map[string]*plan.Flow{}, ids: map[string]string{}}
+	b := &flowBuilder{p: p, byKey: map[string]*plan.Flow{}, ids: map[string]string{}, cdps: map[string]peer{}}
 	b.clientFlows()
 	b.publishingFlows()
 	b.siteServerFlows()
@@ -55,6 +55,7 @@ type flowBuilder struct {
 	flows []*plan.Flow
 	byKey map[string]*plan.Flow
 	ids   map[string]string // flow ID → key, to keep IDs unique
+	cdps  map[string]peer   // CDP host by authority and host name
 }
 
 const (
@@ -788,6 +789,18 @@ func (b *flowBuilder) dcPeer(dc *plan.DomainController) peer {
 // is on the internet when its authority publishes the CRL there, otherwise in the site server's zone. A
 // name that is a site system of the design is that system.
 func (b *flowBuilder) cdpPeer(a *plan.Authority, host string) peer {
+	key := a.Name + "\x00" + host
+	if pr, ok := b.cdps[key]; ok {
+		return pr
+	}
+	pr := b.resolveCDP(a, host)
+	b.cdps[key] = pr
+	return pr
+}
+
+// resolveCDP places a CDP host; cdpPeer remembers the answer, since every IIS site system asks for the same
+// hosts.
+func (b *flowBuilder) resolveCDP(a *plan.Authority, host string) peer {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		ip = ip.Unmap()
 		if z := b.p.ZoneOf(ip); z != nil {
@@ -867,6 +880,7 @@ func sortAddrs(addrs []string) []string {
 // duplicates; the schema has already refused malformed ones.
 func canonAddrs(in []string) []string {
 	var out []string
+	seen := make(map[string]bool, len(in))
 	for _, s := range in {
 		var c string
 		if strings.Contains(s, "/") {
@@ -887,7 +901,8 @@ func canonAddrs(in []string) []string {
 			}
 			c = a.WithZone("").Unmap().String()
 		}
-		if !slices.Contains(out, c) {
+		if !seen[c] {
+			seen[c] = true
 			out = append(out, c)
 		}
 	}

@@ -5,7 +5,9 @@
 package firewall
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
@@ -48,16 +50,27 @@ func prefixes(addrs []string) []netip.Prefix {
 			all = append(all, netip.PrefixFrom(ip, ip.BitLen()))
 		}
 	}
+	// Sorted by address, wider first: prefixes are nested or disjoint, so a prefix is covered exactly when
+	// the last one kept contains it. Linear after the sort, for the thousands of addresses a group end has.
+	order := make([]int, len(all))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		return cmp.Or(all[i].Addr().Compare(all[j].Addr()), cmp.Compare(all[i].Bits(), all[j].Bits()))
+	})
+	keep := make([]bool, len(all))
+	var last netip.Prefix
+	for _, i := range order {
+		x := all[i]
+		if last.IsValid() && last.Bits() <= x.Bits() && last.Contains(x.Addr()) {
+			continue
+		}
+		keep[i], last = true, x
+	}
 	var out []netip.Prefix
 	for i, x := range all {
-		covered := false
-		for j, y := range all {
-			if i != j && y.Bits() <= x.Bits() && y.Contains(x.Addr()) && (y.Bits() < x.Bits() || j < i) {
-				covered = true
-				break
-			}
-		}
-		if !covered {
+		if keep[i] {
 			out = append(out, x)
 		}
 	}
