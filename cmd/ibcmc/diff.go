@@ -109,12 +109,16 @@ func resolveDesign(arg string) (string, func(), error) {
 	if !ok || rev == "" || path == "" {
 		return "", noop, &exitError{code: exitUsage, msg: fmt.Sprintf("%s: no such file or directory", arg)}
 	}
+	// A revision is never an option: "--output=x:../f" would make git write a file wherever it says.
+	if strings.HasPrefix(rev, "-") {
+		return "", noop, &exitError{code: exitUsage, msg: fmt.Sprintf("%s: a revision cannot start with \"-\"", arg)}
+	}
 	spec := rev + ":" + path
 	if !strings.HasPrefix(path, "/") && !strings.HasPrefix(path, "./") {
 		spec = rev + ":./" + path // relative to the working directory, as the user sees it
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command("git", "show", spec)
+	cmd := exec.Command("git", "show", "--end-of-options", spec)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return "", noop, &exitError{code: exitUsage, msg: fmt.Sprintf("git show %s: %s", spec, strings.TrimSpace(stderr.String()+" "+err.Error()))}

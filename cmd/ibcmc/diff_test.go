@@ -175,4 +175,20 @@ func TestDiffGitRevision(t *testing.T) {
 	if code, _, errb := run(t, "diff", "nosuchrev:site.cue", "site.cue"); code != 2 || !strings.Contains(errb, "git show") {
 		t.Errorf("bad revision: exit %d %s", code, errb)
 	}
+	// An option in the revision's place never reaches git as an option (git show --output writes a file).
+	if err := os.MkdirAll(filepath.Join(repo, "x:."), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, arg := range []string{"--output=x:../written.txt", "--output=x:../../written.txt"} {
+		code, _, errb := run(t, "diff", "--", arg, "site.cue")
+		if code != 2 || !strings.Contains(errb, `a revision cannot start with "-"`) {
+			t.Errorf("diff %s: exit %d, stderr %q", arg, code, errb)
+		}
+		for _, written := range []string{filepath.Join(repo, "written.txt"), filepath.Join(filepath.Dir(repo), "written.txt")} {
+			if _, err := os.Stat(written); err == nil {
+				os.Remove(written)
+				t.Errorf("diff %s made git write %s", arg, written)
+			}
+		}
+	}
 }
