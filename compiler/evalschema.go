@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -435,14 +434,14 @@ func evaluateEmbedded(ctx *cue.Context, inputs *designInputs) (v cue.Value, in *
 	if inputs.dir != "" {
 		args, dir = []string{"."}, inputs.dir
 	}
-	insts := load.Instances(args, &load.Config{Dir: dir})
+	insts := load.Instances(args, inputs.loadConfig(dir))
 	if len(insts) != 1 || insts[0].Err != nil {
 		return cue.Value{}, nil, false, false
 	}
 	inst := insts[0]
 	userFiles := slices.Clone(inst.Files)
 	for _, f := range userFiles {
-		if mentionsReserved(f) {
+		if mentionsReserved(inputs, f) {
 			return cue.Value{}, nil, false, false
 		}
 	}
@@ -476,7 +475,7 @@ func evaluateEmbedded(ctx *cue.Context, inputs *designInputs) (v cue.Value, in *
 
 // mentionsReserved reports whether a file's text contains the embedded schema's prefix anywhere: a design
 // that declared or referred to those names would see the schema inside its own package.
-func mentionsReserved(f *ast.File) bool {
-	src, err := os.ReadFile(f.Filename)
-	return err != nil || bytes.Contains(src, []byte(embeddedPrefix))
+func mentionsReserved(inputs *designInputs, f *ast.File) bool {
+	src, ok := inputs.content(f.Filename)
+	return !ok || bytes.Contains(src, []byte(embeddedPrefix))
 }

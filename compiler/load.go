@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -30,6 +32,9 @@ import (
 // MaxInputBytes caps each design file. Real designs are kilobytes; the cap keeps a stray multi-gigabyte
 // file from exhausting memory before any diagnostic can be printed.
 const MaxInputBytes = 32 << 20
+
+// MaxTotalInputBytes caps all of a design's files together (a directory package of many files).
+const MaxTotalInputBytes = 64 << 20
 
 // UsageError is a problem with the invocation or the file system rather than with the design (exit 2).
 type UsageError struct{ Err error }
@@ -76,6 +81,99 @@ type designInputs struct {
 	dataFiles []string // .json, .yaml, .yml
 	dir       string   // a directory holding one CUE package; then the lists are empty
 	dirFirst  string   // its first .cue file, for errors without a position
+	// data holds every file's content by absolute path, read once through a limiting reader; the CUE loader
+	// reads these bytes (an overlay), never the file system, so a file cannot change or grow after the check.
+	data map[string][]byte
+}
+
+// loadConfig is the CUE loader's configuration over the checked contents.
+func (in *designInputs) loadConfig(dir string) *load.Config {
+	overlay := make(map[string]load.Source, len(in.data))
+	for p, b := range in.data {
+		overlay[p] = load.FromBytes(b)
+	}
+	return &load.Config{Dir: dir, Overlay: overlay}
+}
+
+// content is what was read for a file the loader names, relative or absolute.
+func (in *designInputs) content(name string) ([]byte, bool) {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return nil, false
+	}
+	b, ok := in.data[abs]
+	return b, ok
+}
+
+// read takes a design file's bytes into the inputs, within the per-file and total caps.
+func (in *designInputs) read(p string) error {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if _, dup := in.data[abs]; dup {
+		return nil
+	}
+	used := 0
+	for _, b := range in.data {
+		used += len(b)
+	}
+	data, err := readDesignFile(p, min(MaxInputBytes, MaxTotalInputBytes-used))
+	if err != nil {
+		return err
+	}
+	in.data[abs] = data
+	return nil
+}
+
+// readDesignFile reads a regular file through a limiting reader. A size from stat bounds nothing: a symlink
+// to /dev/zero, a FIFO or a file that grows while it is read would be read without end. Opening without
+// blocking keeps a FIFO from waiting for a writer; the type is checked on the open file itself.
+func readDesignFile(p string, budget int) ([]byte, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, usagef("%s: no such file or directory", p)
+		}
+		return nil, usagef("%v", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, usagef("%s: not a regular file (%s): a design is read from regular files only", p, fileKind(st.Mode()))
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(min(st.Size(), int64(budget))) + bytes.MinRead) // one allocation when the size is honest
+	if _, err := buf.ReadFrom(io.LimitReader(f, int64(budget)+1)); err != nil {
+		return nil, usagef("%v", err)
+	}
+	if buf.Len() > budget {
+		if budget < MaxInputBytes {
+			return nil, usagef("%s: the design's files together are over the %d-byte limit", p, MaxTotalInputBytes)
+		}
+		return nil, usagef("%s: over the %d-byte limit for a design file", p, MaxInputBytes)
+	}
+	return buf.Bytes(), nil
+}
+
+// fileKind names a non-regular file's type for a message.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "not a regular file"
 }
 
 // checkInputs checks that every path exists, is under the size cap and is of a supported kind. Problems
@@ -84,7 +182,7 @@ func checkInputs(paths []string) (*designInputs, error) {
 	if len(paths) == 0 {
 		return nil, usagef("no design given: name one or more .cue, .json or .yaml files, or a directory")
 	}
-	in := &designInputs{}
+	in := &designInputs{data: map[string][]byte{}}
 	var dirs []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -98,9 +196,6 @@ func checkInputs(paths []string) (*designInputs, error) {
 			dirs = append(dirs, p)
 			continue
 		}
-		if st.Size() > MaxInputBytes {
-			return nil, usagef("%s: %d bytes is over the %d-byte limit for a design file", p, st.Size(), MaxInputBytes)
-		}
 		switch strings.ToLower(filepath.Ext(p)) {
 		case ".cue":
 			in.cueFiles = append(in.cueFiles, p)
@@ -108,6 +203,9 @@ func checkInputs(paths []string) (*designInputs, error) {
 			in.dataFiles = append(in.dataFiles, p)
 		default:
 			return nil, usagef("%s: unsupported file type (want .cue, .json, .yaml or .yml)", p)
+		}
+		if err := in.read(p); err != nil {
+			return nil, err
 		}
 	}
 	if len(dirs) > 0 && (len(dirs) > 1 || len(in.cueFiles)+len(in.dataFiles) > 0) {
@@ -120,8 +218,9 @@ func checkInputs(paths []string) (*designInputs, error) {
 		}
 		for _, e := range entries {
 			if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
-				if info, err := e.Info(); err == nil && info.Size() > MaxInputBytes {
-					return nil, usagef("%s: over the %d-byte limit for a design file", filepath.Join(dirs[0], e.Name()), MaxInputBytes)
+				// The entry may be a symlink: what it points to is read and checked, not the link.
+				if err := in.read(filepath.Join(dirs[0], e.Name())); err != nil {
+					return nil, err
 				}
 				if in.dirFirst == "" {
 					in.dirFirst = filepath.Join(dirs[0], e.Name())
@@ -161,7 +260,7 @@ func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput,
 	}
 
 	if inputs.dir != "" {
-		v, files, err := loadCUE(ctx, []string{"."}, inputs.dir)
+		v, files, err := loadCUE(ctx, []string{"."}, inputs.loadConfig(inputs.dir))
 		if err != nil {
 			addErr(err, files, inputs.dirFirst)
 		} else {
@@ -170,7 +269,7 @@ func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput,
 		}
 	}
 	if len(inputs.cueFiles) > 0 {
-		v, files, err := loadCUE(ctx, inputs.cueFiles, "")
+		v, files, err := loadCUE(ctx, inputs.cueFiles, inputs.loadConfig(""))
 		if err != nil {
 			addErr(err, files, inputs.cueFiles[0])
 		} else {
@@ -179,10 +278,7 @@ func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput,
 		}
 	}
 	for _, p := range inputs.dataFiles {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, nil, usagef("%v", err)
-		}
+		data, _ := inputs.content(p)
 		name := displayPath(p, cwd)
 		if strings.EqualFold(filepath.Ext(p), ".json") {
 			expr, err := cuejson.Extract(name, data)
@@ -223,8 +319,7 @@ func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput,
 	return in, nil, nil
 }
 
-func loadCUE(ctx *cue.Context, args []string, dir string) (cue.Value, []*ast.File, error) {
-	cfg := &load.Config{Dir: dir}
+func loadCUE(ctx *cue.Context, args []string, cfg *load.Config) (cue.Value, []*ast.File, error) {
 	insts := load.Instances(args, cfg)
 	if len(insts) != 1 {
 		return cue.Value{}, nil, fmt.Errorf("the design files must form one CUE package")

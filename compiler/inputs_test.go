@@ -1,0 +1,88 @@
+package compiler_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ibcmc/ibcmc/compiler"
+)
+
+// Inputs are bounded by what is read, not by what stat says: a symlink to /dev/zero, a FIFO, a link inside
+// a directory package, and a package whose files together are too big are all refused quickly, with a
+// message naming the file, and without reading them to the end.
+func TestInputsAreBounded(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, size int) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		f.WriteString("package site\n")
+		if size > 0 {
+			// A comment line of the wanted size: valid CUE, so only the cap can refuse it.
+			f.WriteString("// " + strings.Repeat("x", size) + "\n")
+		}
+		return p
+	}
+	zeroLink := filepath.Join(dir, "zero.cue")
+	if err := os.Symlink("/dev/zero", zeroLink); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.cue")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pkg := filepath.Join(dir, "pkg")
+	write("pkg/a.cue", 0)
+	if err := os.Symlink("/dev/zero", filepath.Join(pkg, "zz.cue")); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big")
+	for _, n := range []string{"a", "b", "c"} {
+		write("big/"+n+".cue", 30<<20) // each under the per-file cap, together over the total
+	}
+	tooBig := write("huge.cue", compiler.MaxInputBytes)
+
+	cases := []struct {
+		name  string
+		paths []string
+		want  string
+	}{
+		{"symlink to a device", []string{zeroLink}, "zero.cue: not a regular file (a character device)"},
+		{"FIFO", []string{fifo}, "fifo.cue: not a regular file (a FIFO)"},
+		{"device linked into a package", []string{pkg}, "zz.cue: not a regular file (a character device)"},
+		{"package over the total cap", []string{big}, "the design's files together are over the 67108864-byte limit"},
+		{"file over the cap", []string{tooBig}, "huge.cue: over the 33554432-byte limit for a design file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			_, err := compiler.Compile(c.paths, compiler.Options{Cwd: dir})
+			var ue *compiler.UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want a usage error containing %q", err, c.want)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("refusing took %s", d)
+			}
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 200<<20 {
+				t.Errorf("refusing allocated %d MiB", grew>>20)
+			}
+		})
+	}
+}
