@@ -24,10 +24,11 @@ const (
 	exitDiffers = 3 // diff --exit-code: the designs differ
 )
 
-// env is what every command receives: where to write, and how long a design may take to evaluate.
+// env is what every command receives: where to write, and where to say what it is doing (for the message
+// when a limit stops it).
 type env struct {
 	stdout, stderr io.Writer
-	timeout        time.Duration
+	stage          *stage
 }
 
 // exitError carries an exit status up from a command with its message already printed (or none).
@@ -41,8 +42,9 @@ func (e *exitError) Error() string { return e.msg }
 func invalid() error { return &exitError{code: exitInvalid} }
 
 type cli struct {
-	Version kong.VersionFlag `help:"Print the version of ibcmc and its design language."`
-	Timeout time.Duration    `help:"Give up (exit 2) when evaluating a design takes longer than this." default:"2m"`
+	Version   kong.VersionFlag `help:"Print the version of ibcmc and its design language."`
+	Timeout   time.Duration    `help:"Give up (exit 2) when the command takes longer than this." default:"2m"`
+	MaxMemory byteSize         `name:"max-memory" help:"Give up (exit 2) when the process's heap grows past this size (e.g. 512MiB, 4GiB)." default:"2GiB"`
 
 	Build   buildCmd   `cmd:"" help:"Validate a design and write every artifact into the output directory."`
 	Vet     vetCmd     `cmd:"" help:"Validate a design and print its diagnostics."`
@@ -96,7 +98,10 @@ func Run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "ibcmc: %v\n", err)
 		return exitUsage
 	}
-	err = kctx.Run(&env{stdout: stdout, stderr: stderr, timeout: grammar.Timeout})
+	st := &stage{}
+	err = guard(grammar.Timeout, grammar.MaxMemory, st, func() error {
+		return kctx.Run(&env{stdout: stdout, stderr: stderr, stage: st})
+	})
 	if err == nil {
 		return exitOK
 	}
@@ -120,39 +125,19 @@ func (versionCmd) Run(e *env) error {
 	return nil
 }
 
-// compile runs the compiler and maps its usage errors to exit 2. A design whose evaluation does not finish
-// within the timeout (a comprehension over millions of elements, say) ends with exit 2 instead of a hang;
-// the evaluation is abandoned with the process.
+// compile runs the compiler and maps its usage errors to exit 2. Time and memory are bounded for the whole
+// command (guard).
 func compile(e *env, paths []string) (*compiler.Result, error) {
-	type outcome struct {
-		res *compiler.Result
-		err error
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		res, err := compiler.Compile(paths, compiler.Options{})
-		done <- outcome{res, err}
-	}()
-	var o outcome
-	if e.timeout > 0 {
-		timer := time.NewTimer(e.timeout)
-		defer timer.Stop()
-		select {
-		case o = <-done:
-		case <-timer.C:
-			return nil, &exitError{code: exitUsage, msg: fmt.Sprintf("evaluating %s took longer than --timeout %s; simplify the design or raise the timeout", strings.Join(paths, " "), e.timeout)}
-		}
-	} else {
-		o = <-done
-	}
-	if o.err != nil {
+	e.stage.set("evaluating " + strings.Join(paths, " "))
+	res, err := compiler.Compile(paths, compiler.Options{})
+	if err != nil {
 		var ue *compiler.UsageError
-		if errors.As(o.err, &ue) {
+		if errors.As(err, &ue) {
 			return nil, &exitError{code: exitUsage, msg: ue.Error()}
 		}
-		return nil, o.err
+		return nil, err
 	}
-	return o.res, nil
+	return res, nil
 }
 
 // validPlan compiles the design for a command that needs an error-free plan; with errors it prints them
