@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -13,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -25,6 +23,7 @@ import (
 	cueyaml "cuelang.org/go/encoding/yaml"
 
 	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/internal/inputfile"
 	"github.com/ibcmc/ibcmc/plan"
 	"github.com/ibcmc/ibcmc/schema"
 )
@@ -126,55 +125,21 @@ func (in *designInputs) read(p string) error {
 	return nil
 }
 
-// readDesignFile reads a regular file through a limiting reader. A size from stat bounds nothing: a symlink
-// to /dev/zero, a FIFO or a file that grows while it is read would be read without end. Opening without
-// blocking keeps a FIFO from waiting for a writer; the type is checked on the open file itself.
+// readDesignFile reads a design file within budget bytes (inputfile bounds what is read, not what stat
+// says).
 func readDesignFile(p string, budget int) ([]byte, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, usagef("%s: no such file or directory", p)
-		}
-		return nil, usagef("%v", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, usagef("%s: not a regular file (%s): a design is read from regular files only", p, fileKind(st.Mode()))
-	}
-	var buf bytes.Buffer
-	buf.Grow(int(min(st.Size(), int64(budget))) + bytes.MinRead) // one allocation when the size is honest
-	if _, err := buf.ReadFrom(io.LimitReader(f, int64(budget)+1)); err != nil {
-		return nil, usagef("%v", err)
-	}
-	if buf.Len() > budget {
-		if budget < MaxInputBytes {
-			return nil, usagef("%s: the design's files together are over the %d-byte limit", p, MaxTotalInputBytes)
-		}
+	data, err := inputfile.Read(p, budget)
+	switch {
+	case errors.Is(err, inputfile.ErrTooLarge) && budget < MaxInputBytes:
+		return nil, usagef("%s: the design's files together are over the %d-byte limit", p, MaxTotalInputBytes)
+	case errors.Is(err, inputfile.ErrTooLarge):
 		return nil, usagef("%s: over the %d-byte limit for a design file", p, MaxInputBytes)
+	case err != nil:
+		return nil, usagef("%v", err)
 	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
-// fileKind names a non-regular file's type for a message.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m.IsDir():
-		return "a directory"
-	}
-	return "not a regular file"
-}
 
 // checkInputs checks that every path exists, is under the size cap and is of a supported kind. Problems
 // are UsageErrors.

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/ibcmc/ibcmc/internal/certcheck"
 	"github.com/ibcmc/ibcmc/internal/escape"
+	"github.com/ibcmc/ibcmc/internal/inputfile"
 )
 
 type certsCmd struct {
@@ -18,6 +19,14 @@ type certsCheckCmd struct {
 	inputArgs
 	Certs []string `name:"cert" required:"" sep:"none" placeholder:"FILE" help:"A certificate file: PEM, DER or PKCS #7 (.p7b); chains are fine. Repeat for each file."`
 }
+
+// Bounds on what certs check reads: a site needs a few certificates per site system, and the matching
+// looks at each one for each request it names.
+const (
+	maxCertFileBytes  = 16 << 20
+	maxCertTotalBytes = 64 << 20
+	maxCertificates   = 20000
+)
 
 // now is the clock of certs check; tests move it.
 var now = time.Now
@@ -35,18 +44,28 @@ Exit status: 0 every needed certificate is ok, 1 one is missing or wrong (or the
 }
 
 func (c *certsCheckCmd) Run(e *env) error {
+	e.stage.set("reading certificates")
 	var supplied []*certcheck.Cert
+	total := 0
 	for _, name := range c.Certs {
-		data, err := os.ReadFile(name)
+		data, err := inputfile.Read(name, min(maxCertFileBytes, maxCertTotalBytes-total))
+		if errors.Is(err, inputfile.ErrTooLarge) {
+			return &exitError{code: exitUsage, msg: fmt.Sprintf("%s: the certificate files are over the %d-byte limit (%d per file, %d together)", name, maxCertTotalBytes, maxCertFileBytes, maxCertTotalBytes)}
+		}
 		if err != nil {
 			return &exitError{code: exitUsage, msg: err.Error()}
 		}
+		total += len(data)
 		certs, err := certcheck.Parse(name, data)
 		if err != nil {
 			return &exitError{code: exitUsage, msg: err.Error()}
 		}
 		supplied = append(supplied, certs...)
+		if len(supplied) > maxCertificates {
+			return &exitError{code: exitUsage, msg: fmt.Sprintf("%s: more than %d certificates supplied; check the certificates of a site (they and their CA certificates) in one run, not a whole CA database", name, maxCertificates)}
+		}
 	}
+	e.stage.set("checking certificates")
 	p, err := validPlan(e, c.Paths, exitInvalid, "the design has errors; fix them first: the certificates it needs depend on it")
 	if err != nil {
 		return err

@@ -146,16 +146,57 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 			leaves = append(leaves, c)
 		}
 	}
+	ck := newChecker(p, cas, now)
+	// Candidates by name: a request looks only at the certificates that name one of its hosts (exactly or
+	// by a one-label wildcard), so matching scales with the certificates supplied, not their product.
+	byName := map[string][]int{}
+	for i, c := range leaves {
+		names := append(slices.Clone(certNames(c.X509)), c.X509.Subject.CommonName)
+		for _, n := range names {
+			n = strings.ToLower(strings.TrimSuffix(n, "."))
+			if k := byName[n]; len(k) == 0 || k[len(k)-1] != i {
+				byName[n] = append(k, i)
+			}
+		}
+	}
+	candidates := func(r *plan.CertRequest) []*Cert {
+		if !namesRequired(r) {
+			return leaves
+		}
+		seen := map[int]bool{}
+		var idx []int
+		for _, want := range append([]string{r.CommonName}, r.DNSNames...) {
+			want = strings.ToLower(strings.TrimSuffix(want, "."))
+			keys := []string{want}
+			if _, rest, ok := strings.Cut(want, "."); ok {
+				keys = append(keys, "*."+rest)
+			}
+			for _, k := range keys {
+				for _, i := range byName[k] {
+					if !seen[i] {
+						seen[i] = true
+						idx = append(idx, i)
+					}
+				}
+			}
+		}
+		slices.Sort(idx) // the order certificates were supplied in breaks ties, as before
+		out := make([]*Cert, len(idx))
+		for j, i := range idx {
+			out[j] = leaves[i]
+		}
+		return out
+	}
 	usedFor := map[*Cert]map[string]bool{} // purposes a certificate already serves
 	var out []Result
 	for _, r := range p.CertRequests {
 		res := Result{Request: r, Status: Missing}
 		var best []int
-		for _, c := range leaves {
+		for _, c := range candidates(r) {
 			if namesRequired(r) && !namesAny(c.X509, r) {
 				continue
 			}
-			problems, warnings, mismatches := evaluate(p, r, c.X509, cas, now)
+			problems, warnings, mismatches := ck.evaluate(r, c.X509)
 			// Compared in order, lower is closer: satisfying; meant for this purpose (names, extended key
 			// usage); fewer problems; naming the machine; not serving another purpose already; serving this
 			// purpose already (one DP certificate for several DPs); naming exactly the requested names.
@@ -186,6 +227,62 @@ func Check(p *plan.Plan, supplied []*Cert, now time.Time) []Result {
 		out = append(out, res)
 	}
 	return out
+}
+
+// checker evaluates certificates against requests, remembering what does not depend on the request: the
+// issuer of a certificate and whether its signature verifies, and, for requests that ask for no names (one
+// distribution point certificate may serve them all), the whole evaluation.
+type checker struct {
+	p         *plan.Plan
+	now       time.Time
+	bySubject map[string]*Cert
+	sigErr    map[*x509.Certificate]error
+	memo      map[evalKey]evalResult
+}
+
+type evalKey struct {
+	cert  *x509.Certificate
+	shape string
+}
+
+type evalResult struct {
+	problems, warnings []string
+	mismatches         int
+}
+
+func newChecker(p *plan.Plan, cas []*Cert, now time.Time) *checker {
+	ck := &checker{p: p, now: now, bySubject: map[string]*Cert{}, sigErr: map[*x509.Certificate]error{}, memo: map[evalKey]evalResult{}}
+	for _, ca := range cas {
+		if _, dup := ck.bySubject[string(ca.X509.RawSubject)]; !dup {
+			ck.bySubject[string(ca.X509.RawSubject)] = ca // the first one supplied, as before
+		}
+	}
+	return ck
+}
+
+func (ck *checker) evaluate(r *plan.CertRequest, c *x509.Certificate) ([]string, []string, int) {
+	if namesRequired(r) {
+		return evaluate(ck, r, c)
+	}
+	key := evalKey{c, fmt.Sprint(r.Purpose, r.Authority, r.EKUs, r.KeyLength, r.MaxKeyLength, r.NeedsHTTPCDP, r.DNSNames, r.CommonName)}
+	if m, ok := ck.memo[key]; ok {
+		return m.problems, m.warnings, m.mismatches
+	}
+	problems, warnings, mismatches := evaluate(ck, r, c)
+	ck.memo[key] = evalResult{problems, warnings, mismatches}
+	return problems, warnings, mismatches
+}
+
+func (ck *checker) issuerOf(c *x509.Certificate) *Cert { return ck.bySubject[string(c.RawIssuer)] }
+
+// signatureError verifies a certificate's signature with its supplied issuer once.
+func (ck *checker) signatureError(c *x509.Certificate, ca *Cert) error {
+	if err, ok := ck.sigErr[c]; ok {
+		return err
+	}
+	err := c.CheckSignatureFrom(ca.X509)
+	ck.sigErr[c] = err
+	return err
 }
 
 // servesOther reports whether a certificate already serves a purpose other than this one.
@@ -298,7 +395,8 @@ var weakSignatures = map[x509.SignatureAlgorithm]bool{
 
 // evaluate lists what keeps certificate c from satisfying request r; mismatches counts the problems that
 // say c is meant for something else (names, extended key usage).
-func evaluate(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cert, now time.Time) (problems, warnings []string, mismatches int) {
+func evaluate(ck *checker, r *plan.CertRequest, c *x509.Certificate) (problems, warnings []string, mismatches int) {
+	now := ck.now
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	names := certNames(c)
@@ -373,14 +471,14 @@ func evaluate(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cer
 		warnings = append(warnings, fmt.Sprintf("expires in %d day(s), on %s", int(c.NotAfter.Sub(now).Hours()/24), day(c.NotAfter)))
 	}
 
-	problems = append(problems, chainProblems(p, r, c, cas)...)
+	problems = append(problems, chainProblems(ck, r, c)...)
 
 	if r.NeedsHTTPCDP {
 		if msg := cdpProblem(c.CRLDistributionPoints); msg != "" {
 			add("it %s; internet clients check its revocation and need an HTTP CRL distribution point", msg)
 		}
 		// Clients check every certificate of the chain, so the issuing CA's own CDP matters as well.
-		if ca := issuerOf(c, cas); ca != nil && !selfSigned(ca.X509) {
+		if ca := ck.issuerOf(c); ca != nil && !selfSigned(ca.X509) {
 			if msg := cdpProblem(ca.X509.CRLDistributionPoints); msg != "" {
 				add("its issuing CA certificate %s (%s) %s; internet clients need an HTTP CRL distribution point for it as well",
 					ca.Source, ca.X509.Subject, msg)
@@ -405,18 +503,10 @@ func cdpProblem(cdps []string) string {
 
 func selfSigned(c *x509.Certificate) bool { return bytes.Equal(c.RawIssuer, c.RawSubject) }
 
-func issuerOf(c *x509.Certificate, cas []*Cert) *Cert {
-	for _, ca := range cas {
-		if bytes.Equal(ca.X509.RawSubject, c.RawIssuer) {
-			return ca
-		}
-	}
-	return nil
-}
-
 // chainProblems checks that the issuer is the request's authority (or one of its parents) by distinguished
 // name, and, when the issuer's certificate is supplied, that it really signed the certificate.
-func chainProblems(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas []*Cert) []string {
+func chainProblems(ck *checker, r *plan.CertRequest, c *x509.Certificate) []string {
+	p := ck.p
 	var out []string
 	issuer := dnKey(nameAttributes(c.Issuer))
 	chain := p.Chain(r.Authority)
@@ -443,8 +533,8 @@ func chainProblems(p *plan.Plan, r *plan.CertRequest, c *x509.Certificate, cas [
 		}
 		out = append(out, fmt.Sprintf("issued by %q%s; it must chain to %s", c.Issuer.String(), other, strings.Join(want, " or ")))
 	}
-	if ca := issuerOf(c, cas); ca != nil && !weakSignatures[c.SignatureAlgorithm] {
-		if err := c.CheckSignatureFrom(ca.X509); err != nil {
+	if ca := ck.issuerOf(c); ca != nil && !weakSignatures[c.SignatureAlgorithm] {
+		if err := ck.signatureError(c, ca); err != nil {
 			out = append(out, fmt.Sprintf("its signature does not verify with the supplied CA certificate %s: %v", ca.Source, err))
 		}
 	}
