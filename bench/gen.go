@@ -66,8 +66,14 @@ systems: {
 			internetFQDN = fmt.Sprintf(", internet: %q", name+".example.net")
 			internet = append(internet, name)
 		}
-		fmt.Fprintf(&b, "\t%s: {\n\t\tfqdn: {intranet: %q%s}\n\t\taddress: %q\n\t\tzone: %q\n\t\tforest: \"corp.example.com\"\n\t\troles: %s: {connections: \"https\", allow: %q}\n\t}\n",
-			name, name+".corp.example.com", internetFQDN, addr, zone, role, allow)
+		roles := fmt.Sprintf("%s: {connections: \"https\", allow: %q}", role, allow)
+		if i == 0 {
+			// The first system also serves the populations' software updates and content on the internet, so
+			// every size is a valid design (IB518).
+			roles = fmt.Sprintf("{%s, distributionPoint: allow: %q, softwareUpdatePoint: allow: %q}", roles, allow, allow)
+		}
+		fmt.Fprintf(&b, "\t%s: {\n\t\tfqdn: {intranet: %q%s}\n\t\taddress: %q\n\t\tzone: %q\n\t\tforest: \"corp.example.com\"\n\t\troles: %s\n\t}\n",
+			name, name+".corp.example.com", internetFQDN, addr, zone, roles)
 	}
 	b.WriteString("}\n\npublishing: {\n")
 	for p := 0; p*systemsPerProxy < len(internet); p++ {

@@ -10,13 +10,15 @@ import (
 )
 
 // maxSiteSystemClientKey is the largest client-authentication key Configuration Manager supports on
-// distribution points and for management point monitoring (facts §2.2; rule IB311).
+// distribution points and for management point monitoring ("Maximum supported key length is 2,048 bits",
+// learn.PKICertificates; rule IB311).
 const maxSiteSystemClientKey = 2048
 
-// deriveCertRequests lists every certificate the design needs (spec/outputs.md "Certificate requests"):
-// web server certificates of HTTPS IIS site systems, management point and distribution point client
-// certificates, the bridging proxies' server and client certificates, each CMG's server certificate, and
-// the CMG connection points' client certificates when PKI clients meet an HTTPS management point.
+// deriveCertRequests lists every certificate the design needs (learn.PKICertificates): web server
+// certificates of HTTPS IIS site systems, the monitoring client certificates of HTTPS management points,
+// distribution point client certificates, the bridging proxies' server and client certificates, each CMG's
+// server certificate, and the CMG connection points' client certificates when PKI clients meet an HTTPS
+// management point.
 func deriveCertRequests(p *plan.Plan) {
 	d := certDeriver{p: p, seen: map[string]bool{}}
 	for _, s := range p.Systems {
@@ -95,7 +97,9 @@ func (d *certDeriver) system(s *plan.System) {
 	}
 	pkiKey := p.PKI.KeyLength
 
-	// One web server certificate serves every HTTPS IIS role of the system.
+	// One web server certificate serves every HTTPS IIS role of the system and carries all its names: an
+	// internet-only software update point needs the intranet name too (learn.PKICertificates; IB221 reports a
+	// system without one).
 	var httpsRoles []string
 	var bindings []string
 	rolePath := ""
@@ -126,7 +130,9 @@ func (d *certDeriver) system(s *plan.System) {
 			Path:         rolePath,
 		})
 	}
-	if mp := r.ManagementPoint; mp != nil {
+	// Management points are monitored with a client certificate "when they are set up to use HTTPS"
+	// (learn.ExamplePKIDeployment); an HTTP or Enhanced HTTP management point has no use for one.
+	if mp := r.ManagementPoint; mp != nil && mp.Connections == "https" {
 		d.add(&plan.CertRequest{
 			Subject: s.Name, Purpose: plan.PurposeClient,
 			CommonName: name, DNSNames: []string{name}, EKUs: []string{plan.EKUClientAuth},
@@ -197,10 +203,10 @@ func (d *certDeriver) proxy(pub *plan.Publishing) {
 }
 
 // cmg derives a gateway's server certificate and, when PKI clients use it and its management point is
-// HTTPS, a client certificate for each connection point (seed 003, "CMG connection point").
+// HTTPS, a client certificate for each connection point (learn.CMGAuth, "CMG connection point").
 func (d *certDeriver) cmg(g *plan.CMG) {
 	p := d.p
-	// The CMG accepts 2048- or 4096-bit keys only (IB307).
+	// The CMG accepts 2048- or 4096-bit keys only (learn.CMGServerCert; IB307).
 	key := 2048
 	if p.PKI.KeyLength == 4096 {
 		key = 4096

@@ -94,8 +94,9 @@ clients: pcs: {join: "domain", forest: "corp.example.com", auth: "pki", via: "cm
 `
 
 // TestCertRequestPolicy: key length caps, provider and hash come from pki; HTTP-only roles get no web
-// server certificate; an HTTP management point needs no connection point certificate; a standalone CA
-// issues without templates.
+// server certificate; an HTTP management point needs neither a monitoring client certificate (Microsoft's
+// example deployment: "when they are set up to use HTTPS") nor a connection point certificate; a standalone
+// CA issues without templates.
 func TestCertRequestPolicy(t *testing.T) {
 	res := testdesign.CompileOne(t, certPolicyDesign)
 	if res.Plan == nil {
@@ -104,12 +105,49 @@ func TestCertRequestPolicy(t *testing.T) {
 	csp := plan.ProviderCSP
 	want := strings.Join([]string{
 		`gw-cmg-server cn=gw.example.com san=gw.example.com eku=1.3.6.1.5.5.7.3.1 template="" key=4096/0 sha384 ` + csp + ` exportable=true cdp=false by="Root" at=cmg.gw.serviceName`,
-		`mp01-client cn=mp01.corp.example.com san=mp01.corp.example.com eku=1.3.6.1.5.5.7.3.2 template="" key=2048/2048 sha384 ` + csp + ` exportable=false cdp=false by="Root" at=systems.mp01.roles.managementPoint`,
 		`mp01-dp-client cn=mp01.corp.example.com san=mp01.corp.example.com eku=1.3.6.1.5.5.7.3.2 template="" key=2048/2048 sha384 ` + csp + ` exportable=true cdp=false by="Root" at=systems.mp01.roles.distributionPoint`,
 		`mp01-webserver cn=mp01.corp.example.com san=mp01.corp.example.com eku=1.3.6.1.5.5.7.3.1 template="" key=4096/0 sha384 ` + csp + ` exportable=false cdp=false by="Root" at=systems.mp01.roles.distributionPoint`,
 	}, "\n")
 	if got := certLines(t, res.Plan); got != want {
 		t.Errorf("requests:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestCertRequestsInternetOnlySUP: the web server certificate of a software update point that accepts
+// internet clients only carries the intranet name as well as the internet one ("the certificate must contain
+// both the internet FQDN and the intranet FQDN"), intranet first; with roles on other systems the names stay
+// each system's own.
+func TestCertRequestsInternetOnlySUP(t *testing.T) {
+	res := testdesign.CompileOne(t, `
+site: {code: "SUP", server: "cm01.corp.example.com", forest: "corp.example.com", communication: checkCRL: false}
+forests: "corp.example.com": {}
+zones: {
+	intranet: {kind: "intranet", cidrs: ["10.0.0.0/16"]}
+	dmz: {kind: "perimeter", cidrs: ["172.16.0.0/24"]}
+}
+pki: {authorities: "Root": {subject: "CN=Root"}, issuer: "Root"}
+systems: {
+	sup01: {fqdn: {intranet: "sup01.corp.example.com", internet: "updates.example.com"}, zone: "dmz", address: "172.16.0.10",
+		forest: "corp.example.com", roles: softwareUpdatePoint: allow: "internet"}
+	mp01: {fqdn: intranet: "mp01.corp.example.com", forest: "corp.example.com", roles: managementPoint: allow: "intranet"}
+}
+clients: pcs: {join: "domain", forest: "corp.example.com", install: mp: "mp01"}
+`)
+	if res.Plan == nil {
+		t.Fatalf("no plan: %v", res.Diagnostics)
+	}
+	var got []string
+	for _, r := range res.Plan.CertRequests {
+		if r.Purpose == plan.PurposeWebServer {
+			got = append(got, r.ID+" cn="+r.CommonName+" san="+strings.Join(r.DNSNames, ","))
+		}
+	}
+	want := []string{
+		"mp01-webserver cn=mp01.corp.example.com san=mp01.corp.example.com",
+		"sup01-webserver cn=sup01.corp.example.com san=sup01.corp.example.com,updates.example.com",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("web server requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

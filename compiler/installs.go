@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ibcmc/ibcmc/plan"
+	"github.com/ibcmc/ibcmc/rules"
 )
 
 // BulkTokenEnv is the environment variable a token population's install line reads the bulk registration
@@ -17,11 +18,12 @@ const BulkTokenEnv = "IBCMC_BULK_TOKEN"
 // value with spaces, so the canonical line can be pasted into a command prompt as it is.
 const cmdMeta = " \t&|<>^()"
 
-// deriveInstalls gives every Windows client population its ccmsetup command line (spec/outputs.md
-// "ccmsetup command lines"; facts §3): parameters, then properties, each in the canonical order and each
-// with the design path it came from. Values that cannot be carried through cmd.exe, ccmsetup and
-// Windows Installer unchanged are left out of the line and recorded in InstallProfile.Refused, where rule
-// IB515 reports them.
+// deriveInstalls gives every Windows client population its ccmsetup arguments: parameters, then
+// properties, each in the canonical order and each with the design path it came from. For most methods
+// they form a ccmsetup.exe (or, for Intune, ccmsetup.msi) command line; for Group Policy and software
+// update-based installation they are the value of the ConfigMgrInstallation.adm setting. Values that
+// cannot be carried through cmd.exe, ccmsetup and Windows Installer unchanged are left out of the line and
+// recorded in InstallProfile.Refused, where rule IB515 reports them.
 func deriveInstalls(p *plan.Plan) {
 	for _, c := range p.Clients {
 		if c.Platform != "windows" {
@@ -43,8 +45,13 @@ func installProfile(p *plan.Plan, c *plan.Population) *plan.InstallProfile {
 	prof := &plan.InstallProfile{
 		ID: c.Name, Population: c.Name, Method: c.Install.Method, Program: "ccmsetup.exe", Path: c.Path,
 	}
-	if c.Install.Method == "intune" {
+	switch c.Install.Method {
+	case "intune":
 		prof.Program = "ccmsetup.msi"
+	case plan.InstallGPO:
+		// Group Policy software installation assigns the Windows Installer package; ccmsetup.exe is what
+		// it starts, with the arguments Group Policy provisions.
+		prof.Program = "CCMSetup.msi"
 	}
 	b := &installBuilder{p: p, c: c, prof: prof}
 	b.params()
@@ -137,6 +144,13 @@ func (b *installBuilder) params() {
 			})
 		}
 	}
+	if c.Install.Method == plan.InstallLogonScript {
+		// Microsoft's logon script example puts /logon right after /mp.
+		b.param(plan.Param{
+			Name: "/logon", Origin: b.in("install", "method"),
+			Why: "Logon script: stop when any version of the client is already installed, so the client is not reinstalled at every logon.",
+		})
+	}
 	if c.Install.Source != "" {
 		b.param(plan.Param{
 			Name: "/source", Value: c.Install.Source, Origin: b.in("install", "source"),
@@ -205,11 +219,19 @@ func (b *installBuilder) properties() {
 			}
 		}
 	}
-	if c.Management == plan.ManageInternetOnly {
+	// Microsoft documents CCMALWAYSINF with /UsePKICert for internet-only PKI clients; its bulk registration
+	// token and Entra ID examples have none.
+	if c.Management == plan.ManageInternetOnly && c.Auth == "pki" {
 		b.property(plan.Param{
 			Name: "CCMALWAYSINF", Value: "1", Origin: b.in("management"),
 			Why: "Always-internet client: it never looks for intranet management points.",
 		})
+	} else if c.Management == plan.ManageInternetOnly {
+		example := "Entra ID"
+		if c.Auth == "token" {
+			example = "bulk registration token"
+		}
+		b.note("CCMALWAYSINF=1 is not written: Microsoft documents it with /UsePKICert for PKI clients, and its " + example + " installation example has none.")
 	}
 	if c.Install.SigningCert != "" {
 		b.property(plan.Param{
@@ -219,24 +241,22 @@ func (b *installBuilder) properties() {
 	}
 	if name := c.Install.FallbackStatusPoint; name != "" {
 		if s := p.System(name); s != nil {
-			fqdn, which := s.PrimaryFQDN(), "intranet"
-			if c.Management == plan.ManageInternetOnly && s.InternetFQDN != "" {
-				fqdn, which = s.InternetFQDN, "internet"
-			}
-			if s.IntranetFQDN == "" {
-				which = "internet"
-			}
+			fqdn, origin, which := fspFQDN(c, s)
 			b.property(plan.Param{
-				Name: "FSP", Value: fqdn, Origin: b.in("install", "fallbackStatusPoint"),
+				Name: "FSP", Value: fqdn, Origin: b.in("install", "fallbackStatusPoint"), Also: origin,
 				Why: "Fallback status point (" + which + " FQDN of " + s.Name + ") that receives state messages when the client cannot reach a management point.",
 			})
 		}
 	}
 	b.certificateProperties()
-	if c.Auth == "entra" && c.Via == "cmg" {
-		if g := p.DefaultCMG(c); g != nil && g.Tenant == nil {
+	if c.Auth == "entra" {
+		g := rules.EntraTenantGateway(p, c)
+		switch {
+		case g != nil && g.Tenant == nil:
 			b.note("Gateway " + g.Name + " has no Entra ID tenant, so AADTENANTID, AADCLIENTAPPID and AADRESOURCEURI are left out (IB607).")
-		} else if g != nil {
+		case g == nil && c.Via == "ibcm":
+			b.note("The design records the site's Entra ID onboarding only as a cloud management gateway's tenant, and none has one: AADTENANTID, AADCLIENTAPPID and AADRESOURCEURI are left out (IB521).")
+		case g != nil:
 			t := plan.Join(g.Path, "tenant")
 			b.property(plan.Param{Name: "AADTENANTID", Value: g.Tenant.ID, Origin: plan.Join(t, "id"),
 				Why: "Entra ID tenant the device is joined to."})
@@ -254,6 +274,20 @@ func (b *installBuilder) properties() {
 		b.property(plan.Param{Name: "CCMHTTPSPORT", Value: strconv.Itoa(site.Ports.HTTPS), Origin: "site.ports.https",
 			Why: "The site's HTTPS client request port is not 443; clients that cannot read it from Active Directory need it at install."})
 	}
+}
+
+// fspFQDN is the FSP= value and the design field it names. Internet and roaming populations get the
+// internet FQDN of a fallback status point that accepts internet clients (Microsoft: "FSP=<internet FQDN of
+// the internet-based fallback status point>"); intranet-only populations, and populations whose fallback
+// status point accepts intranet clients only (IB519), its intranet FQDN.
+func fspFQDN(c *plan.Population, s *plan.System) (fqdn string, also []string, which string) {
+	roams := c.Management == plan.ManageInternetOnly || c.Management == plan.ManageIntranetAndInternet
+	fsp := s.Roles.FallbackStatusPoint
+	acceptsInternet := fsp != nil && plan.AllowsInternet(fsp.Allow) && s.InternetFQDN != ""
+	if (roams && acceptsInternet) || s.IntranetFQDN == "" {
+		return s.InternetFQDN, []string{plan.Join(s.Path, "fqdn", "internet")}, "internet"
+	}
+	return s.IntranetFQDN, []string{plan.Join(s.Path, "fqdn", "intranet")}, "intranet"
 }
 
 // certificateProperties select the PKI client certificate; they mean nothing to Entra ID or token clients.
@@ -275,9 +309,9 @@ func (b *installBuilder) certificateProperties() {
 	}
 	comm := b.p.Site.Communication
 	if cert.Issuers && comm.TrustedRootsSet && len(comm.TrustedRoots) > 0 {
-		if value, also, ok := b.certIssuers(comm.TrustedRoots); ok {
+		if value, also, ok := b.certIssuers(); ok {
 			b.property(plan.Param{Name: "CCMCERTISSUERS", Value: value, Origin: "site.communication.trustedRoots", Also: also,
-				Why: "The site's trusted root CAs: only a certificate that chains to one of them is selected."})
+				Why: "The certificate issuers list: the root CAs the site trusts and the root of the management points' and clients' certificates; only a client certificate that chains to one of them is selected."})
 		}
 	}
 	if cert.Store != "" {
@@ -286,22 +320,33 @@ func (b *installBuilder) certificateProperties() {
 	}
 }
 
-// certIssuers builds the CCMCERTISSUERS value, the site's certificate issuers list as ConfigMgr writes it
-// (mobileclient.tcf CertificateIssuers): each root's subject with attributes separated by "; ", roots
-// separated by " | " (facts §3.2).
-func (b *installBuilder) certIssuers(roots []string) (string, []string, bool) {
+// certIssuers builds the CCMCERTISSUERS value as the site builds its certificate issuers list: "these
+// imported root CA certificates and the root CA certificate of each management point". Each name in
+// site.communication.trustedRoots counts as the root of its chain (an intermediate listed there would match
+// no client certificate, IB312), followed by the root of pki.issuer's chain, which issues the management
+// points' and clients' certificates; each root once, in that order. An entry is the root's subject with
+// attributes separated by "; ", entries separated by " | ", as mobileclient.tcf writes CertificateIssuers.
+func (b *installBuilder) certIssuers() (string, []string, bool) {
+	comm := b.p.Site.Communication
+	names := append(append([]string{}, comm.TrustedRoots...), b.p.PKI.Issuer)
 	var entries, also []string
+	seen := map[string]bool{}
 	ok := true
-	for _, name := range roots {
-		a := b.p.Authority(name)
-		if a == nil {
-			continue // IB211 reports the unknown name
+	for i, name := range names {
+		root := b.root(name)
+		if root == nil || seen[root.Name] {
+			continue
 		}
-		path := plan.Join(a.Path, "subject")
+		seen[root.Name] = true
+		if i == len(comm.TrustedRoots) {
+			// The site's own root, added although trustedRoots leaves it out.
+			also = append(also, "pki.issuer")
+		}
+		path := plan.Join(root.Path, "subject")
 		also = append(also, path)
-		entry, reason := issuerEntry(a.Subject)
+		entry, reason := issuerEntry(root.Subject)
 		if reason != "" {
-			b.refuse(path, fmt.Sprintf("subject %q of trusted root %s %s, so CCMCERTISSUERS cannot list it", a.Subject, name, reason))
+			b.refuse(path, fmt.Sprintf("subject %q of root CA %s %s, so CCMCERTISSUERS cannot list it", root.Subject, root.Name, reason))
 			ok = false
 			continue
 		}
@@ -311,6 +356,20 @@ func (b *installBuilder) certIssuers(roots []string) (string, []string, bool) {
 		return "", nil, false
 	}
 	return strings.Join(entries, " | "), also, ok
+}
+
+// root is the root CA of the named authority's chain, or nil when the name or a parent is unknown or the
+// chain loops (IB211 reports those): an authority that is not a root never enters the issuers list.
+func (b *installBuilder) root(name string) *plan.Authority {
+	chain := b.p.Chain(name)
+	if len(chain) == 0 {
+		return nil
+	}
+	if top := chain[len(chain)-1]; top.Parent == "" {
+		return top
+	}
+	b.note(fmt.Sprintf("The chain of %s does not end in a root CA (an unknown parent or a loop), so CCMCERTISSUERS cannot list its root.", name))
+	return nil
 }
 
 // issuerEntry rewrites a distinguished name ("CN=Root, O=Contoso\, Ltd" or with quoted values) as one
@@ -388,12 +447,19 @@ func (b *installBuilder) methodNotes() {
 		}
 	case "push":
 		b.note("Client push: enter the properties under Client Push Installation > Installation Properties; push accepts /UsePKICert but not /mp, /source, /NoCRLCheck or /regtoken.")
-	case "gpo":
-		b.note("Group Policy: run this line from a computer startup script, or publish the properties with the ConfigMgrInstallation.adm template.")
-	case "softwareUpdate":
-		b.note("Software update-based installation: ccmsetup reads the properties from Group Policy (ConfigMgrInstallation.adm), not from this line.")
+	case plan.InstallGPO:
+		b.note("Group Policy: assign CCMSetup.msi (<ConfigMgr installation directory>\\bin\\i386 on the site server) to the computers with Group Policy software installation; properties can't be added to it.")
+		b.note(admNote(prof.CommandLine))
+	case plan.InstallSoftwareUpdate:
+		b.note("Software update-based installation takes no command-line properties: enable it under Client Installation Settings and point the computers at the software update point with Group Policy.")
+		b.note(admNote(prof.CommandLine))
+	case plan.InstallLogonScript:
+		b.note("Logon script: run this file, next to ccmsetup.exe (for example in the NETLOGON share), from the users' logon script; /logon makes it do nothing once any version of the client is installed. ccmsetup needs administrative rights on the computer.")
 	case "media":
 		b.note("Media: copy the site server's Client folder to the /source location and run this line from there.")
+	}
+	if prof.TokenEnv != "" && plan.GroupPolicyArguments(b.c.Install.Method) {
+		b.note("Group Policy cannot expand %" + prof.TokenEnv + "%, and a token in a Group Policy object is readable by every computer and user that can read the policy: install token clients another way.")
 	}
 	if prof.TokenEnv != "" {
 		b.note("Create the bulk registration token on the top-level site server with BulkRegistrationTokenTool.exe /new [/lifetime <minutes>] (default 3 days, at most 7) and set " +
@@ -401,9 +467,15 @@ func (b *installBuilder) methodNotes() {
 	}
 }
 
-// commandLine renders the canonical line: program, parameters, properties. Values with spaces (or cmd.exe
-// metacharacters) are quoted; the Intune form wraps everything in CCMSETUPCMD="…" with inner quotes
-// doubled, as Windows Installer reads a quoted property.
+// admNote says where the arguments go when Group Policy provisions them, and how long they may be.
+func admNote(args string) string {
+	return fmt.Sprintf("ConfigMgrInstallation.adm (TOOLS\\ConfigMgrADMTemplates on the installation media): in a Group Policy object for the same computers, enable Configure Client Deployment Settings and enter the arguments shown here in the CCMSetup box; by default the template accepts at most %d characters (these have %d).",
+		rules.GroupPolicyArgumentsLimit, utf8.RuneCountInString(args))
+}
+
+// commandLine renders the canonical line: program, parameters, properties (for Group Policy, the
+// arguments alone). Values with spaces (or cmd.exe metacharacters) are quoted; the Intune form wraps
+// everything in CCMSETUPCMD="…" with inner quotes doubled, as Windows Installer reads a quoted property.
 func commandLine(prof *plan.InstallProfile) string {
 	var args []string
 	for _, x := range prof.Params {
@@ -413,6 +485,10 @@ func commandLine(prof *plan.InstallProfile) string {
 		args = append(args, renderArg(x))
 	}
 	inner := strings.Join(args, " ")
+	if plan.GroupPolicyArguments(prof.Method) {
+		// The arguments are the ConfigMgrInstallation.adm setting's value, not a line anyone runs.
+		return inner
+	}
 	if prof.Program == "ccmsetup.msi" {
 		return `ccmsetup.msi CCMSETUPCMD="` + strings.ReplaceAll(inner, `"`, `""`) + `"`
 	}

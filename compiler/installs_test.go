@@ -2,6 +2,7 @@ package compiler_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,10 +81,24 @@ cmg: gw: {
 func compileInstall(t *testing.T, extra string) *plan.InstallProfile {
 	t.Helper()
 	base := installBase
-	if rest, ok := strings.CutPrefix(extra, "ROOTS="); ok {
-		roots, tail, _ := strings.Cut(rest, "\n")
-		base = strings.Replace(base, `trustedRoots: ["Root"]`, "trustedRoots: "+roots, 1)
-		extra = tail
+	for {
+		if rest, ok := strings.CutPrefix(extra, "REPLACE="); ok {
+			edit, tail, _ := strings.Cut(rest, "\n")
+			old, repl, _ := strings.Cut(edit, "\x00")
+			if !strings.Contains(base, old) {
+				t.Fatalf("installBase has no %q", old)
+			}
+			base = strings.Replace(base, old, repl, 1)
+			extra = tail
+			continue
+		}
+		if rest, ok := strings.CutPrefix(extra, "ROOTS="); ok {
+			roots, tail, _ := strings.Cut(rest, "\n")
+			base = strings.Replace(base, `trustedRoots: ["Root"]`, "trustedRoots: "+roots, 1)
+			extra = tail
+			continue
+		}
+		break
 	}
 	res := testdesign.CompileOne(t, base+extra)
 	if res.Plan == nil {
@@ -95,13 +110,15 @@ func compileInstall(t *testing.T, extra string) *plan.InstallProfile {
 	return res.Plan.Installs[0]
 }
 
-// TestInstallScenarios covers every combination of facts §3.3 with whole command lines.
+// TestInstallScenarios covers the documented installation scenarios (IBCM on the intranet and from
+// media, CMG with PKI, Entra ID or a token, Intune, Group Policy, logon scripts) with whole command lines.
 func TestInstallScenarios(t *testing.T) {
 	cases := []struct {
-		name  string
-		roots string // replaces site.communication.trustedRoots when set
-		extra string
-		want  string
+		name    string
+		roots   string   // replaces site.communication.trustedRoots when set
+		replace []string // pairs of old and new text of installBase
+		extra   string
+		want    string
 	}{
 		{
 			name: "A: IBCM roaming PKI client installed on the intranet, download MP, FSP, certificate selection",
@@ -109,7 +126,7 @@ func TestInstallScenarios(t *testing.T) {
 	join: "domain", forest: "contoso.com", features: []
 	install: {mp: "mp1", downloadMP: "mp1", fallbackStatusPoint: "fsp1", certificate: {select: "SubjectStr:contoso.com", store: "ConfigMgr"}}
 }`,
-			want: `ccmsetup.exe /mp:mp1.contoso.com /UsePKICert SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=ibcm.contoso.net FSP=fsp1.contoso.com CCMFIRSTCERT=1 CCMCERTSEL=SubjectStr:contoso.com CCMCERTISSUERS="CN=Contoso Root CA; O=Contoso, Ltd; C=US" CCMCERTSTORE=ConfigMgr`,
+			want: `ccmsetup.exe /mp:mp1.contoso.com /UsePKICert SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=ibcm.contoso.net FSP=fsp.contoso.net CCMFIRSTCERT=1 CCMCERTSEL=SubjectStr:contoso.com CCMCERTISSUERS="CN=Contoso Root CA; O=Contoso, Ltd; C=US" CCMCERTSTORE=ConfigMgr`,
 		},
 		{
 			name: "A without CRL checking, first certificate and issuers off, HTTP intranet MP",
@@ -167,7 +184,85 @@ clients: laptops: {
 	join: "workgroup", auth: "token", management: "internetOnly", via: "cmg", features: []
 	install: {from: "internet", mp: "mp1", certificate: select: "SubjectStr:ignored"}
 }`,
-			want: `ccmsetup.exe /mp:https://cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 CCMALWAYSINF=1`,
+			// Microsoft's bulk registration token example has no CCMALWAYSINF: it goes with /UsePKICert.
+			want: `ccmsetup.exe /mp:https://cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941`,
+		},
+		{
+			name: "internet-only Entra ID client via CMG: no CCMALWAYSINF either",
+			extra: `clients: cloud: {
+	join: "entra", auth: "entra", management: "internetOnly", via: "cmg", features: []
+	install: {from: "internet", mp: "mp1"}
+}`,
+			want: `ccmsetup.exe /mp:https://cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=cmg.contoso.net/CCM_Proxy_MutualAuth/72057594037927941 AADTENANTID=11111111-2222-3333-4444-555555555555 AADCLIENTAPPID=66666666-7777-8888-9999-000000000000 AADRESOURCEURI=api://contoso-cm`,
+		},
+		{
+			name: "D18: Entra ID client over IBCM takes the site's tenant from the gateway, without /UsePKICert",
+			extra: `clients: cloud: {
+	join: "entra", auth: "entra", features: []
+	install: {mp: "mp1"}
+}`,
+			want: `ccmsetup.exe SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=ibcm.contoso.net AADTENANTID=11111111-2222-3333-4444-555555555555 AADCLIENTAPPID=66666666-7777-8888-9999-000000000000 AADRESOURCEURI=api://contoso-cm`,
+		},
+		{
+			name:  "D13: a partner root in trustedRoots, and the root of the site's own chain is added after it",
+			roots: `["Litware"]`,
+			extra: `clients: laptops: {
+	join: "domain", forest: "contoso.com", features: []
+	install: certificate: firstCert: false
+}`,
+			want: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net CCMCERTISSUERS="CN=Litware Root CA; O=Litware, Inc. | CN=Contoso Root CA; O=Contoso, Ltd; C=US"`,
+		},
+		{
+			name:    "D14: an issuing CA in trustedRoots is listed as its root, once",
+			roots:   `["Issuing", "Litware", "Root"]`,
+			replace: []string{`issuer: "Root"`, `issuer: "Issuing"`},
+			extra: `pki: authorities: Issuing: {subject: "CN=Contoso Issuing CA, O=Contoso\\, Ltd, C=US", parent: "Root"}
+clients: laptops: {
+	join: "domain", forest: "contoso.com", features: []
+	install: certificate: firstCert: false
+}`,
+			want: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net CCMCERTISSUERS="CN=Contoso Root CA; O=Contoso, Ltd; C=US | CN=Litware Root CA; O=Litware, Inc."`,
+		},
+		{
+			name: "D16: Group Policy gets the arguments for ConfigMgrInstallation.adm, no program",
+			extra: `clients: laptops: {
+	join: "domain", forest: "contoso.com", features: []
+	install: {method: "gpo", mp: "mp1", fallbackStatusPoint: "fsp1"}
+}`,
+			want: `/UsePKICert SMSSITECODE=P01 SMSMP=https://mp1.contoso.com CCMHOSTNAME=ibcm.contoso.net FSP=fsp.contoso.net CCMFIRSTCERT=1 CCMCERTISSUERS="CN=Contoso Root CA; O=Contoso, Ltd; C=US"`,
+		},
+		{
+			name: "software update-based installation: the same Group Policy arguments",
+			extra: `clients: desktops: {
+	join: "domain", forest: "contoso.com", management: "intranetOnly", features: []
+	install: {method: "softwareUpdate", certificate: {firstCert: false, issuers: false}}
+}`,
+			want: `/UsePKICert SMSSITECODE=P01`,
+		},
+		{
+			name: "D16: logon script: /logon after /mp, as in Microsoft's example",
+			extra: `clients: laptops: {
+	join: "domain", forest: "contoso.com", features: []
+	install: {method: "logonScript", downloadMP: "mp1", certificate: {firstCert: false, issuers: false}}
+}`,
+			want: `ccmsetup.exe /mp:mp1.contoso.com /logon /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net`,
+		},
+		{
+			name: "D15: an intranet-only population gets the fallback status point's intranet FQDN",
+			extra: `clients: desktops: {
+	join: "domain", forest: "contoso.com", management: "intranetOnly", features: []
+	install: {fallbackStatusPoint: "fsp1", certificate: {firstCert: false, issuers: false}}
+}`,
+			want: `ccmsetup.exe /UsePKICert SMSSITECODE=P01 FSP=fsp1.contoso.com`,
+		},
+		{
+			name:    "D15: a fallback status point for intranet clients only keeps its intranet FQDN (IB519 reports it)",
+			replace: []string{`fallbackStatusPoint: allow: "intranetAndInternet"`, `fallbackStatusPoint: allow: "intranet"`},
+			extra: `clients: kiosks: {
+	join: "workgroup", management: "internetOnly", features: []
+	install: {method: "media", from: "internet", source: "D:\\Client", signingCert: "D:\\Client\\site.cer", fallbackStatusPoint: "fsp1", certificate: {firstCert: false, issuers: false}}
+}`,
+			want: `ccmsetup.exe /source:D:\Client /UsePKICert SMSSITECODE=P01 CCMHOSTNAME=ibcm.contoso.net CCMALWAYSINF=1 SMSSIGNCERT=D:\Client\site.cer FSP=fsp1.contoso.com`,
 		},
 		{
 			name: "non-default client request ports",
@@ -201,6 +296,9 @@ clients: laptops: {
 			if tc.roots != "" {
 				extra = "ROOTS=" + tc.roots + "\n" + extra
 			}
+			for i := 0; i+1 < len(tc.replace); i += 2 {
+				extra = "REPLACE=" + tc.replace[i] + "\x00" + tc.replace[i+1] + "\n" + extra
+			}
 			prof := compileInstall(t, extra)
 			if prof.CommandLine != tc.want {
 				t.Errorf("command line\n got: %s\nwant: %s\nnotes: %q", prof.CommandLine, tc.want, prof.Notes)
@@ -231,7 +329,6 @@ clients: kiosks: {
 		"SMSSITECODE <- site.code []",
 		"SMSMP <- clients.kiosks.install.mp []",
 		"CCMHOSTNAME <- cmg.gw.serviceName [systems.mp1.roles.managementPoint.roleID]",
-		"CCMALWAYSINF <- clients.kiosks.management []",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("origins\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -301,8 +398,8 @@ clients: k: {join: "domain", forest: "contoso.com", features: [], install: certi
 	}
 }
 
-// TestInstallExamples: every Windows population of every example gets a line; contoso's is the seed's
-// own (seed 004), byte for byte.
+// TestInstallExamples: every Windows population of every example gets a line; contoso's is the one its
+// design documents, byte for byte.
 func TestInstallExamples(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -313,8 +410,10 @@ func TestInstallExamples(t *testing.T) {
 			"domain-laptops": "ccmsetup.exe /UsePKICert /NoCRLCheck SMSSITECODE=P01 SMSMP=https://IBCM-Intra.contoso.local CCMHOSTNAME=IBCM-Internet.public.com",
 		},
 		"fabrikam-perimeter": {
-			"pos-kiosks":      `ccmsetup.exe /source:D:\Client /UsePKICert SMSSITECODE=FAB CCMHOSTNAME=ibcm.fabrikam.com CCMALWAYSINF=1 SMSSIGNCERT=D:\Client\siteserver.cer FSP=fsp.fabrikam.com CCMFIRSTCERT=1 CCMCERTISSUERS="CN=Fabrikam Root CA; O=Fabrikam; C=US"`,
-			"roaming-laptops": `ccmsetup.exe /UsePKICert SMSSITECODE=FAB SMSMP=https://cmmp01.corp.fabrikam.com CCMHOSTNAME=ibcm.fabrikam.com FSP=cmfsp01.dmz.fabrikam.com CCMFIRSTCERT=1 CCMCERTSEL=SubjectStr:corp.fabrikam.com CCMCERTISSUERS="CN=Fabrikam Root CA; O=Fabrikam; C=US"`,
+			"pos-kiosks": `ccmsetup.exe /source:D:\Client /UsePKICert SMSSITECODE=FAB CCMHOSTNAME=ibcm.fabrikam.com CCMALWAYSINF=1 SMSSIGNCERT=D:\Client\siteserver.cer FSP=fsp.fabrikam.com CCMFIRSTCERT=1 CCMCERTISSUERS="CN=Fabrikam Root CA; O=Fabrikam; C=US"`,
+			// Group Policy: the arguments for ConfigMgrInstallation.adm; the roaming laptops report to the
+			// fallback status point's internet name.
+			"roaming-laptops": `/UsePKICert SMSSITECODE=FAB SMSMP=https://cmmp01.corp.fabrikam.com CCMHOSTNAME=ibcm.fabrikam.com FSP=fsp.fabrikam.com CCMFIRSTCERT=1 CCMCERTSEL=SubjectStr:corp.fabrikam.com CCMCERTISSUERS="CN=Fabrikam Root CA; O=Fabrikam; C=US"`,
 		},
 		"homelab": {
 			"lab-vms": "ccmsetup.exe /UsePKICert /NoCRLCheck SMSSITECODE=LAB SMSMP=https://cm.lab.example.net CCMHOSTNAME=cm.example.org CCMFIRSTCERT=1",
@@ -322,7 +421,7 @@ func TestInstallExamples(t *testing.T) {
 		"woodgrove-cmg": {
 			"branch-servers": `ccmsetup.exe /mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 /UsePKICert SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 CCMALWAYSINF=1 CCMFIRSTCERT=1 CCMCERTISSUERS="CN=Woodgrove Root CA; O=Woodgrove Bank; C=US"`,
 			"cloud-laptops":  `ccmsetup.msi CCMSETUPCMD="/mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 AADTENANTID=7c2f3a1e-4b5d-4e8f-9a6b-1c2d3e4f5a6b AADCLIENTAPPID=0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0 AADRESOURCEURI=api://woodgrove-cm-server"`,
-			"lobby-kiosks":   `ccmsetup.exe /mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 CCMALWAYSINF=1`,
+			"lobby-kiosks":   `ccmsetup.exe /mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941`,
 		},
 	}
 	for example, lines := range want {
@@ -359,7 +458,8 @@ func TestInstallNotes(t *testing.T) {
 			want: []string{
 				"install.downloadMP is not used: via a cloud management gateway, /mp: is the gateway's URL.",
 				"The bulk registration token documentation lists SMSMP with /regtoken: set install.mp to the intranet management point.",
-				"Intune: add ccmsetup.msi as a Windows line-of-business app with the command-line arguments CCMSETUPCMD=\"...\" shown here; Intune accepts at most 1,024 characters (this line has 220).",
+				"CCMALWAYSINF=1 is not written: Microsoft documents it with /UsePKICert for PKI clients, and its bulk registration token installation example has none.",
+				"Intune: add ccmsetup.msi as a Windows line-of-business app with the command-line arguments CCMSETUPCMD=\"...\" shown here; Intune accepts at most 1,024 characters (this line has 205).",
 				"Intune does not expand %IBCMC_BULK_TOKEN%: the token has to be supplied where the app runs.",
 				"Create the bulk registration token on the top-level site server with BulkRegistrationTokenTool.exe /new [/lifetime <minutes>] (default 3 days, at most 7) and set IBCMC_BULK_TOKEN to it before running the line; the token is a credential and ibcmc never writes it.",
 			},
@@ -372,6 +472,39 @@ clients: cloud: {join: "entra", auth: "entra", via: "cmg", features: [], install
 				"install.certificate.select and store are not used: auth \"entra\" does not authenticate with a PKI client certificate.",
 				"Gateway gw has no Entra ID tenant, so AADTENANTID, AADCLIENTAPPID and AADRESOURCEURI are left out (IB607).",
 				"Client push: enter the properties under Client Push Installation > Installation Properties; push accepts /UsePKICert but not /mp, /source, /NoCRLCheck or /regtoken.",
+			},
+		},
+		{
+			name: "Entra ID over IBCM without any tenant",
+			extra: `cmg: gw: tenant: _|_
+clients: cloud: {join: "entra", auth: "entra", features: [], install: mp: "mp1"}`,
+			want: []string{
+				"The design records the site's Entra ID onboarding only as a cloud management gateway's tenant, and none has one: AADTENANTID, AADCLIENTAPPID and AADRESOURCEURI are left out (IB521).",
+			},
+		},
+		{
+			name:  "Group Policy: what to assign and where the arguments go",
+			extra: `clients: laptops: {join: "domain", forest: "contoso.com", features: [], install: {method: "gpo", mp: "mp1"}}`,
+			want: []string{
+				"Group Policy: assign CCMSetup.msi (<ConfigMgr installation directory>\\bin\\i386 on the site server) to the computers with Group Policy software installation; properties can't be added to it.",
+				"ConfigMgrInstallation.adm (TOOLS\\ConfigMgrADMTemplates on the installation media): in a Group Policy object for the same computers, enable Configure Client Deployment Settings and enter the arguments shown here in the CCMSetup box; by default the template accepts at most 255 characters (these have 159).",
+			},
+		},
+		{
+			name:  "Group Policy for a token population: the token must not go into a policy",
+			extra: `clients: kiosks: {join: "workgroup", auth: "token", via: "cmg", features: [], install: {method: "gpo", mp: "mp1"}}`,
+			want: []string{
+				"Group Policy: assign CCMSetup.msi (<ConfigMgr installation directory>\\bin\\i386 on the site server) to the computers with Group Policy software installation; properties can't be added to it.",
+				"ConfigMgrInstallation.adm (TOOLS\\ConfigMgrADMTemplates on the installation media): in a Group Policy object for the same computers, enable Configure Client Deployment Settings and enter the arguments shown here in the CCMSetup box; by default the template accepts at most 255 characters (these have 208).",
+				"Group Policy cannot expand %IBCMC_BULK_TOKEN%, and a token in a Group Policy object is readable by every computer and user that can read the policy: install token clients another way.",
+				"Create the bulk registration token on the top-level site server with BulkRegistrationTokenTool.exe /new [/lifetime <minutes>] (default 3 days, at most 7) and set IBCMC_BULK_TOKEN to it before running the line; the token is a credential and ibcmc never writes it.",
+			},
+		},
+		{
+			name:  "logon script",
+			extra: `clients: laptops: {join: "domain", forest: "contoso.com", features: [], install: {method: "logonScript", certificate: issuers: false}}`,
+			want: []string{
+				"Logon script: run this file, next to ccmsetup.exe (for example in the NETLOGON share), from the users' logon script; /logon makes it do nothing once any version of the client is installed. ccmsetup needs administrative rights on the computer.",
 			},
 		},
 	}
@@ -389,6 +522,54 @@ clients: cloud: {join: "entra", auth: "entra", via: "cmg", features: [], install
 			}
 			if got := res.Plan.Installs[0].Notes; strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("notes\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestInstallCertIssuersFabrikamPartner is the Fabrikam design of audit D13 and D14: the site trusts a
+// partner's root, or names its issuing CA in trustedRoots. The issuers list always holds the root of the
+// chain the clients' and management points' certificates come from, and never an issuing CA: a client whose
+// certificate chains to no listed root selects no certificate at all.
+func TestInstallCertIssuersFabrikamPartner(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "examples", "fabrikam-perimeter", "site.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	partner := `"Partner Root CA": {subject: "CN=Partner Root CA, O=Partner, C=US", crl: {http: ["http://pki.partner.example/root.crl"], internet: true}}
+		"Fabrikam Root CA": {`
+	cases := []struct{ name, roots, want string }{
+		{
+			name:  "partner root only",
+			roots: `["Partner Root CA"]`,
+			want:  `CCMCERTISSUERS="CN=Partner Root CA; O=Partner; C=US | CN=Fabrikam Root CA; O=Fabrikam; C=US"`,
+		},
+		{
+			name:  "issuing CA instead of the root",
+			roots: `["Fabrikam Issuing CA 01"]`,
+			want:  `CCMCERTISSUERS="CN=Fabrikam Root CA; O=Fabrikam; C=US"`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			design := strings.Replace(string(src), `trustedRoots: ["Fabrikam Root CA"]`, "trustedRoots: "+tc.roots, 1)
+			design = strings.Replace(design, `"Fabrikam Root CA": {`, partner, 1)
+			if design == string(src) || !strings.Contains(design, "Partner Root CA") {
+				t.Fatal("the Fabrikam example no longer has the text this test edits")
+			}
+			res := testdesign.CompileOne(t, design)
+			if res.Plan == nil {
+				t.Fatalf("does not compile: %v", res.Diagnostics)
+			}
+			for _, prof := range res.Plan.Installs {
+				if !strings.HasSuffix(prof.CommandLine, " "+tc.want) {
+					t.Errorf("%s: %s\nwant it to end with %s", prof.Population, prof.CommandLine, tc.want)
+				}
+				for _, x := range prof.Properties {
+					if x.Name == "CCMCERTISSUERS" && !strings.Contains(strings.Join(x.Also, " "), "pki.issuer") && tc.name == "partner root only" {
+						t.Errorf("%s: CCMCERTISSUERS does not name pki.issuer among its origins: %v", prof.Population, x.Also)
+					}
+				}
 			}
 		})
 	}

@@ -140,7 +140,6 @@ func readDesignFile(p string, budget int) ([]byte, error) {
 	return data, nil
 }
 
-
 // checkInputs checks that every path exists, is under the size cap and is of a supported kind. Problems
 // are UsageErrors.
 func checkInputs(paths []string) (*designInputs, error) {

@@ -25,6 +25,8 @@ const (
 	DeployClientsEntra      = base + "core/clients/deploy/deploy-clients-cmg-azure"
 	AssignClients           = base + "core/clients/deploy/assign-clients-to-a-site"
 	ClientRoles             = base + "core/clients/deploy/plan/determine-the-site-system-roles-for-clients"
+	ClientSettings          = base + "core/clients/deploy/about-client-settings"
+	Accounts                = base + "core/plan-design/hierarchy/accounts"
 	PlanIBCM                = base + "core/clients/manage/plan-internet-based-client-management"
 	CMGPlan                 = base + "core/clients/manage/cmg/plan-cloud-management-gateway"
 	CMGSetup                = base + "core/clients/manage/cmg/setup-cloud-management-gateway"

@@ -348,6 +348,24 @@ type Install struct {
 	Certificate         CertSelection
 }
 
+// Install methods (install.method) whose output differs from a plain ccmsetup.exe command line.
+const (
+	// InstallGPO assigns CCMSetup.msi by Group Policy software installation; its ccmsetup arguments come
+	// from the ConfigMgrInstallation.adm setting, since no properties can be added to CCMSetup.msi.
+	InstallGPO = "gpo"
+	// InstallSoftwareUpdate publishes the client to the software update point; it takes no command-line
+	// properties and reads them from the same Group Policy setting (or Active Directory).
+	InstallSoftwareUpdate = "softwareUpdate"
+	// InstallLogonScript runs ccmsetup.exe /logon from a logon script.
+	InstallLogonScript = "logonScript"
+)
+
+// GroupPolicyArguments reports whether an install method's ccmsetup arguments are provisioned through the
+// ConfigMgrInstallation.adm Group Policy setting rather than written on a command line.
+func GroupPolicyArguments(method string) bool {
+	return method == InstallGPO || method == InstallSoftwareUpdate
+}
+
 // CertSelection is the client certificate selection properties.
 type CertSelection struct {
 	Select    string

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -125,8 +126,67 @@ func TestCatalogMetadata(t *testing.T) {
 		if r.Name == "" || strings.ToLower(r.Name) != r.Name || strings.ContainsAny(r.Name, " _") {
 			t.Errorf("%s: name %q is not kebab-case", r.Code, r.Name)
 		}
-		if r.Summary == "" || r.Explain == "" || r.Source == "" || r.Severities == "" {
+		if r.Summary == "" || r.Explain == "" || r.Severities == "" {
 			t.Errorf("%s: summary, explain, source and severities are required", r.Code)
+		}
+	}
+}
+
+// internalReference matches what users must never read: our seed and fact-sheet names, spec file names and
+// paths outside the repository. Users get Microsoft Learn URLs instead.
+var internalReference = regexp.MustCompile(`(?i)\bseed\b|\bfacts\s*(§|R-)|§\s*\d|\.\./shared|\b(design-language|rules|outputs|configmgr-facts|microsoft-docs-audit)\.md\b|\b00[0-9]_[0-9a-f]{16}\.txt\b|\bR-(IBCM|CMG|DEP|PRX|TOP)-\d`)
+
+// TestCatalogCitesLearn requires every rule's source to be a Microsoft Learn URL (or empty for ibcmc's own
+// checks, which no Microsoft page documents), and no text users read to cite an internal document.
+func TestCatalogCitesLearn(t *testing.T) {
+	for _, r := range rules.All() {
+		if r.Source != "" && !strings.HasPrefix(r.Source, "https://learn.microsoft.com/") {
+			t.Errorf("%s: source %q is not a Microsoft Learn URL", r.Code, r.Source)
+		}
+		for field, text := range map[string]string{"summary": r.Summary, "explain": r.Explain, "source": r.Source} {
+			if m := internalReference.FindString(text); m != "" {
+				t.Errorf("%s: %s cites an internal document (%q)", r.Code, field, m)
+			}
+		}
+	}
+	files, _ := filepath.Glob("testdata/IB*.txtar")
+	for _, f := range files {
+		ar, err := txtar.ParseFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, af := range ar.Files {
+			if af.Name == "messages" {
+				if m := internalReference.FindString(string(af.Data)); m != "" {
+					t.Errorf("%s: a message or hint cites an internal document (%q)", f, m)
+				}
+			}
+		}
+	}
+}
+
+// TestEveryRulePinsItsText requires, for every rule with a check, a firing case whose "messages" section pins
+// what users read (message and hint), not only the code and position.
+func TestEveryRulePinsItsText(t *testing.T) {
+	for _, r := range rules.All() {
+		if r.Check == nil {
+			continue
+		}
+		files, _ := filepath.Glob("testdata/" + r.Code + "-*.txtar")
+		pinned := false
+		for _, f := range files {
+			ar, err := txtar.ParseFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, af := range ar.Files {
+				if af.Name == "messages" && strings.Contains(string(af.Data), ": ") {
+					pinned = true
+				}
+			}
+		}
+		if !pinned {
+			t.Errorf("%s %s: no case pins its message and hint (add a -- messages -- section to a firing case)", r.Code, r.Name)
 		}
 	}
 }

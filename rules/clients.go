@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -24,50 +25,63 @@ internet site systems at random, whatever their location).
 Fix: remove the feature from the population, or manage that feature on the intranet (keep the
 population intranetAndInternet and accept the warning).
 Reading: one finding per listed feature, at the feature in the features list.`,
-		Source: "000, 001 Unsupported features",
+		Source: learn.PlanIBCM,
 		Check:  checkFeaturesOverIBCM,
 	})
 	register(&Rule{
 		Code: "IB502", Name: "unsupported-feature-over-cmg", Severity: diag.Error, Severities: "E/W",
 		Summary: "a CMG population expects a feature the cloud management gateway doesn't support",
-		Explain: `What: a via "cmg" population lists osDeployment, remoteControl, wakeOnLan, clientPush,
-automaticSiteAssignment or peerCache. An error when the population is internetOnly; a warning otherwise
-(the feature works only while the client is on the intranet).
-Why: a CMG doesn't support PXE or multicast content and most OS deployment task sequences, client push,
-automatic site assignment, remote tools, Wake on LAN or peer cache.
-Fix: remove the feature, or manage it on the intranet.
-Reading: a via "cmg" population that is intranetOnly is unusual; it is treated like a roaming population
-(a warning), since the features do work whenever it is on the intranet. One finding per listed feature,
-at the feature.`,
-		Source: "facts R-CMG-13",
+		Explain: `What: a via "cmg" population lists remoteControl, wakeOnLan, clientPush,
+automaticSiteAssignment or peerCache: an error when the population is internetOnly, a warning otherwise
+(the feature works only while the client is on the intranet). osDeployment is always a warning.
+Why: a CMG doesn't support client push, automatic site assignment, remote tools, Wake on LAN or peer
+cache. For OS deployment it supports the in-place upgrade task sequence and task sequences with a boot
+image started from Software Center or from bootable media, but not content for PXE or
+multicast-enabled deployments nor any other task sequence scenario.
+Fix: remove the feature, or manage it on the intranet. For osDeployment, deploy over the CMG only
+in-place upgrades or boot-image task sequences started from Software Center or media; keep PXE and
+multicast on the intranet.
+Reading: osDeployment names OS deployment as a whole, part of which works over a CMG, so it is a
+warning to check the task sequences rather than an error. A via "cmg" population that is intranetOnly is
+unusual; it is treated like a roaming population (a warning), since the features do work whenever it is
+on the intranet. One finding per listed feature, at the feature.`,
+		Source: learn.CMGSupported,
 		Check:  checkFeaturesOverCMG,
 	})
 	register(&Rule{
 		Code: "IB503", Name: "client-install-over-internet", Severity: diag.Error, Severities: "E",
 		Summary: "the client install method doesn't work over the internet",
-		Explain: `What: a via "ibcm" population with install.from "internet" and an install.method other than
-"media"; or an internetOnly population with install.method "push" or "softwareUpdate".
-Why: client installation over the internet isn't supported by IBCM: never from an internet-facing
-management point or software update point. The supported way is offline media and a manual ccmsetup
-command line. Client push and software-update-based installation need the client on the intranet, which
-an internet-only client never is.
-Fix: set install.method to "media" (with install.source and install.signingCert), or install from the
-intranet or over VPN (install.from "intranet" or "vpn").
+		Explain: `What: a via "ibcm" population with install.from "internet" and no local installation
+source: install.method is neither "media" nor "manual" with install.source. Or an internetOnly population
+with install.method "push" or "softwareUpdate".
+Why: Configuration Manager doesn't support installing a client directly from an internet-based
+management point or software update point. A client on the internet is installed with ccmsetup from a
+local copy of the client files: Microsoft's internet-based example is a manual command line with
+/source:<local folder>, /UsePKICert, CCMHOSTNAME, SMSSIGNCERT and SMSSITECODE. Client push and
+software-update-based installation need the client on the intranet, which an internet-only client
+never is.
+Fix: install from media or manually with install.source (and install.signingCert, see IB513), or
+install from the intranet or over VPN (install.from "intranet" or "vpn").
 Reading: the push/softwareUpdate clause applies to every internetOnly population, CMG ones included: a
 CMG supports neither client push nor (for a client that is not yet installed) software-update-based
-installation. One finding per population, at install.method.`,
-		Source: "001, facts R-IBCM-08",
+installation. Mobile and macOS populations are not checked: they enroll and run no Windows ccmsetup. A
+Windows PKI population installed manually without install.source is IB513's finding, not repeated here.
+One finding per population, at install.method (at install.source for a manual install without one).`,
+		Source: learn.DeployClients,
 		Check:  checkInstallOverInternet,
 	})
 	register(&Rule{
 		Code: "IB504", Name: "workgroup-not-internet-only", Severity: diag.Warning, Severities: "W",
 		Summary: "workgroup clients on the internet must be installed internet-only",
-		Explain: `What: a population with join "workgroup", via "ibcm" and management "intranetAndInternet".
-Why: workgroup computers managed on the internet must be internet-only clients (CCMALWAYSINF=1); the mode
-is chosen at install and changing it means reinstalling. An internet-only client also works on the
-intranet, through the internet-facing site systems.
-Fix: set management: "internetOnly" and install from media (see IB513).`,
-		Source: "facts R-IBCM-16",
+		Explain: `What: a population with join "workgroup", via "ibcm", management "intranetAndInternet" and a
+platform other than "mobile".
+Why: Microsoft's guidance is to install workgroup clients managed on the internet as internet-only
+(CCMALWAYSINF=1); the mode is chosen at install and changing it means reinstalling. An internet-only
+client also works on the intranet, through the internet-facing site systems.
+Fix: set management: "internetOnly" and install from media (see IB513).
+Reading: mobile devices are not checked: a mobile device configured to use an internet-based management
+point configures itself as internet-only.`,
+		Source: learn.PlanIBCM,
 		Check:  checkWorkgroupInternetOnly,
 	})
 	register(&Rule{
@@ -83,7 +97,7 @@ Fix: add the population's forest to the trusts of the management point's forest 
 forest trusting the intranet forest), or remove userPolicy from the features.
 Reading: a management point on a server without a forest trusts no forest. One finding per population,
 at userPolicy in its features, naming the management points that cannot authenticate the users.`,
-		Source: "001 (About internet facing site systems), 002",
+		Source: learn.PlanIBCM,
 		Check:  checkUserPolicyTrust,
 	})
 	register(&Rule{
@@ -93,7 +107,7 @@ at userPolicy in its features, naming the management points that cannot authenti
 Why: clients authenticate with Entra ID only when the device is Entra-joined or hybrid-joined; an
 on-premises domain-joined or workgroup computer has no Entra device identity.
 Fix: set join to "entra" or "hybrid" if the devices are joined that way, or use auth "pki" or "token".`,
-		Source: "003",
+		Source: learn.CMGAuth,
 		Check:  checkEntraJoin,
 	})
 	register(&Rule{
@@ -104,7 +118,7 @@ Why: over a CMG, PKI certificates and site tokens authenticate the device only; 
 (user policy, applications deployed to users) need Entra ID authentication.
 Fix: use auth "entra" (Entra-joined or hybrid-joined devices), or remove the user features.
 Reading: one finding per listed feature, at the feature.`,
-		Source: "003 Note 1",
+		Source: learn.CMGAuth,
 		Check:  checkDeviceOnlyAuth,
 	})
 	register(&Rule{
@@ -119,10 +133,12 @@ certificate only cannot use an Enhanced HTTP management point through a CMG (onl
 clients can).
 Fix: set the management point's connections to "https" (recommended with PKI clients), or set
 site.communication.clientConnections to "ehttp" for Entra ID and token clients.
-Reading: the Enhanced HTTP case is disputed (configmgr-facts §4.5 and §9 item 4: the documentation
-versus memdocs#2880/#3148), so ibcmc warns rather than refuses and recommends HTTPS. The finding is at
-the management point's connections.`,
-		Source: "003 tables, facts §4.5",
+Reading: the Enhanced HTTP case is disputed: Microsoft's configure-authentication tables list E-HTTP
+for workgroup and domain-joined clients, while Microsoft staff disagree in
+https://github.com/MicrosoftDocs/memdocs/issues/2880 and
+https://github.com/MicrosoftDocs/memdocs/issues/3148. So ibcmc warns rather than refuses and recommends
+HTTPS. The finding is at the management point's connections.`,
+		Source: learn.CMGAuth,
 		Check:  checkCMGManagementPointMode,
 	})
 	register(&Rule{
@@ -138,7 +154,7 @@ Fix: set an intranet management point's connections to "https", or set
 site.communication.clientConnections to "ehttp".
 Reading: a design with no intranet management point is not checked. One finding at
 site.communication.clientConnections, naming the populations and the management points.`,
-		Source: "003 second table",
+		Source: learn.CMGAuth,
 		Check:  checkOnPremEntraHTTPS,
 	})
 	register(&Rule{
@@ -148,7 +164,7 @@ site.communication.clientConnections, naming the populations and the management 
 Why: the CMG supports Windows clients only; the macOS client is not supported through a CMG (and is out
 of support since the end of 2022).
 Fix: manage macOS devices with another product (for example Intune), or use via "ibcm".`,
-		Source: "facts R-CMG-01",
+		Source: learn.CMGSupported,
 		Check:  checkMacOSOverCMG,
 	})
 	register(&Rule{
@@ -161,7 +177,7 @@ none, they are unmanaged whenever they are off the intranet.
 Fix: set allow: "internet" or "intranetAndInternet" on a management point (with fqdn.internet), or
 manage the population through a CMG (via "cmg"), or make it intranetOnly.
 Reading: one finding per population, at its management setting.`,
-		Source: "001",
+		Source: learn.PlanIBCM,
 		Check:  checkNoInternetMP,
 	})
 	register(&Rule{
@@ -171,22 +187,107 @@ Reading: one finding per population, at its management setting.`,
 Why: bulk registration tokens and site tokens are a cloud management gateway method; internet-facing
 IBCM site systems authenticate clients with PKI certificates only.
 Fix: set via "cmg", or use auth "pki" with client certificates.`,
-		Source: "003 (site token is a CMG method)",
+		Source: learn.CMGAuth,
 		Check:  checkTokenNeedsCMG,
 	})
 	register(&Rule{
 		Code: "IB513", Name: "internet-only-needs-media", Severity: diag.Error, Severities: "E",
-		Summary: "an internet-only PKI client is installed from media with the site server's signing certificate",
-		Explain: `What: an internetOnly population with auth "pki" and via "ibcm" that lacks install.source or
+		Summary: "a PKI client installed on the internet needs local client files and the site server's signing certificate",
+		Explain: `What: a Windows population with auth "pki" and via "ibcm", installed from the internet
+(install.from "internet", whatever its management mode), that lacks install.source or
 install.signingCert.
-Why: the documented internet-only installation runs ccmsetup from local media (/source:) with
-SMSSIGNCERT, the exported site server signing certificate, because the client can't download the
-installation files or the site's trusted key from an internet-facing management point.
+Why: to install clients on the internet, Microsoft's procedure is ccmsetup with /source:<local path of
+the copied Client folder>, /UsePKICert, CCMHOSTNAME, SMSSIGNCERT (the exported site server signing
+certificate) and SMSSITECODE: the client can't download the installation files or the site's trusted
+key from an internet-facing management point. A client installed over VPN or on the intranet can use
+any installation method and needs neither.
 Fix: set install.source to the local folder holding the client files and install.signingCert to the
-path of the exported site server signing certificate.
-Reading: one finding per missing field, at that field.`,
-		Source: "facts §3.3 B",
+path of the exported site server signing certificate, or install over VPN (install.from "vpn") or on the
+intranet.
+Reading: roaming (intranetAndInternet) populations installed on the internet are checked too: the
+procedure is the same. Mobile and macOS populations run no Windows ccmsetup and are not checked. One
+finding per missing field, at that field.`,
+		Source: learn.DeployClients,
 		Check:  checkInternetOnlyMedia,
+	})
+	register(&Rule{
+		Code: "IB516", Name: "cmg-updates-without-sup", Severity: diag.Error, Severities: "E",
+		Summary: "CMG clients expect software updates but no software update point accepts CMG traffic",
+		Explain: `What: a via "cmg" population lists softwareUpdates and no softwareUpdatePoint has cmgTraffic: true.
+Why: a CMG fronts only management points and software update points, and a software update point serves
+CMG clients only with "Allow Configuration Manager cloud management gateway traffic" selected. Without
+one, clients behind the gateway can't scan for updates, so no update deployment reaches them.
+Fix: set cmgTraffic: true on the software update points that serve internet-based clients, or remove
+softwareUpdates from the population.
+Reading: one finding per population, at softwareUpdates in its features.`,
+		Source: learn.CMGSetup,
+		Check:  checkCMGUpdatesWithoutSUP,
+	})
+	register(&Rule{
+		Code: "IB517", Name: "cmg-content-unavailable", Severity: diag.Error, Severities: "E",
+		Summary: "CMG clients expect content but can't download it",
+		Explain: `What: a via "cmg" population lists applications or taskSequences while its gateway has
+contentEnabled: false and no distribution point accepts internet clients; or while
+site.clientSettings.cloudDistributionPoint ("Allow access to cloud distribution point") is false.
+Why: to target deployments with content to clients on the internet, the CMG must serve content, or an
+internet-facing distribution point must. Microsoft also requires the client settings "Enable clients to
+use a cloud management gateway" and "Allow access to cloud distribution point" for devices that use the
+CMG.
+Fix: set contentEnabled: true on the gateway (or give a distribution point allow: "internet" or
+"intranetAndInternet"), and keep site.clientSettings.cloudDistributionPoint true.
+Reading: softwareUpdates is not a content feature here: internet-based clients always get software
+update content from the Microsoft Update cloud service (Plan for software updates). The client setting
+clause applies whatever the content source, as Microsoft lists the setting among the CMG requirements.
+One finding per population and cause: at the gateway's contentEnabled, or at the client setting.
+See also: ` + learn.CMGPlan + `, ` + learn.PlanSoftwareUpdates,
+		Source: learn.CMGSetup,
+		Check:  checkCMGContent,
+	})
+	register(&Rule{
+		Code: "IB518", Name: "ibcm-role-missing-for-feature", Severity: diag.Error, Severities: "E",
+		Summary: "an IBCM internet population expects a feature no internet-facing site system serves",
+		Explain: `What: a via "ibcm" population that is internetOnly or intranetAndInternet lists softwareUpdates
+while no softwareUpdatePoint accepts internet clients, or lists applications or taskSequences while no
+distributionPoint accepts internet clients.
+Why: clients on the internet communicate only with site systems configured for client connections from
+the internet: they scan only against software update points that allow internet connections, and they
+download application and task sequence content only from internet-facing distribution points.
+Fix: set allow: "internet" or "intranetAndInternet" on a software update point or distribution point
+(with fqdn.internet, published or reachable from the internet), or remove the feature.
+Reading: an internet-facing distribution point is not required for softwareUpdates, because
+internet-based clients always get software update content from the Microsoft Update cloud service.
+Roaming (intranetAndInternet) populations are checked too, since the feature is expected while they are
+on the internet. One finding per listed feature, at the feature.
+See also: ` + learn.PlanIBCM,
+		Source: learn.PlanSoftwareUpdates,
+		Check:  checkIBCMRoleForFeature,
+	})
+	register(&Rule{
+		Code: "IB519", Name: "fallback-status-point-not-internet", Severity: diag.Error, Severities: "E",
+		Summary: "an internet-only population's fallback status point doesn't accept internet clients",
+		Explain: `What: an internetOnly population whose install.fallbackStatusPoint names a fallback status point
+whose allow doesn't include internet.
+Why: an internet-only client reaches only site systems that accept connections from the internet, so it
+needs an internet-based fallback status point, given to ccmsetup as FSP=<internet FQDN>. An intranet-only
+fallback status point never receives its state messages.
+Fix: set the fallback status point's allow to "internet" or "intranetAndInternet" (with fqdn.internet),
+or name another one that accepts internet clients.
+Reading: a name that isn't a system is IB211's finding; a system without the fallbackStatusPoint role
+is not checked here. The finding is at install.fallbackStatusPoint.`,
+		Source: learn.DeployClients,
+		Check:  checkFallbackStatusPointInternet,
+	})
+	register(&Rule{
+		Code: "IB520", Name: "unsupported-platform", Severity: diag.Error, Severities: "E",
+		Summary: "macOS clients and on-premises MDM are out of support from version 2303",
+		Explain: `What: a population with platform "macos" or "mobile" while site.version is 2303 or later.
+Why: support for the Configuration Manager client for macOS ended on December 31, 2022, and on-premises
+mobile device management is removed in the first release after November 1, 2022 (version 2303). A site
+at that version or later manages neither.
+Fix: manage Macs and mobile devices with Microsoft Intune, and remove the population from the design.
+Reading: the finding is at the population's platform.`,
+		Source: learn.Deprecated,
+		Check:  checkUnsupportedPlatform,
 	})
 }
 
@@ -196,7 +297,7 @@ var (
 		"automaticSiteAssignment": true, "userApplications": true, "roaming": true,
 	}
 	unsupportedOverCMG = map[string]bool{
-		"osDeployment": true, "remoteControl": true, "wakeOnLan": true, "clientPush": true,
+		"remoteControl": true, "wakeOnLan": true, "clientPush": true,
 		"automaticSiteAssignment": true, "peerCache": true,
 	}
 )
@@ -216,6 +317,14 @@ func checkFeaturesOverCMG(p *plan.Plan, r *Reporter) {
 			continue
 		}
 		reportUnsupportedFeatures(r, c, unsupportedOverCMG, "a cloud management gateway")
+		// Part of OS deployment works over a CMG, so the feature is a reminder, never a refusal.
+		for i, f := range c.Features {
+			if f == "osDeployment" {
+				r.Warn(plan.Index(plan.Join(c.Path, "features"), i),
+					"over the CMG deploy only in-place upgrades and boot-image task sequences started from Software Center or bootable media; keep PXE and multicast on the intranet",
+					"population %q lists osDeployment: over a cloud management gateway only the in-place upgrade task sequence and boot-image task sequences started from Software Center or bootable media work, not PXE or multicast", c.Name)
+			}
+		}
 	}
 }
 
@@ -239,12 +348,22 @@ func reportUnsupportedFeatures(r *Reporter, c *plan.Population, unsupported map[
 
 func checkInstallOverInternet(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
+		// Mobile devices and Macs enroll; only Windows computers run ccmsetup.
+		if c.Platform != "windows" {
+			continue
+		}
 		path := plan.Join(c.Path, "install", "method")
 		m := c.Install.Method
 		switch {
-		case c.Via == "ibcm" && c.Install.From == "internet" && m != "media":
-			r.Error(path, `install from offline media (method "media"), or from the intranet or VPN`,
-				"population %q installs with method %q from the internet; over IBCM only offline media is supported", c.Name, m)
+		case c.Via == "ibcm" && c.Install.From == "internet" && m == "manual" && c.Install.Source == "":
+			if coveredByIB513(c) {
+				continue
+			}
+			r.Error(plan.Join(c.Path, "install", "source"), "set install.source to the local folder with the copied client files, or install from the intranet or over VPN",
+				"population %q is installed manually from the internet without install.source: ccmsetup can't download the client files from an internet-based management point, so it needs /source:<local folder>", c.Name)
+		case c.Via == "ibcm" && c.Install.From == "internet" && m != "media" && m != "manual":
+			r.Error(path, `install from media or manually with install.source, or from the intranet or over VPN`,
+				"population %q installs with method %q from the internet; over IBCM a client on the internet is installed only with ccmsetup from local client files (media, or manual with /source:)", c.Name, m)
 		case c.Management == plan.ManageInternetOnly && (m == "push" || m == "softwareUpdate"):
 			r.Error(path, `install from offline media (method "media") or manually`,
 				"population %q is internet-only, so install method %q (which needs the client on the intranet) cannot reach it", c.Name, m)
@@ -252,11 +371,18 @@ func checkInstallOverInternet(p *plan.Plan, r *Reporter) {
 	}
 }
 
+// coveredByIB513 reports whether IB513 already reports a missing install.source of the population, so
+// IB503 does not say the same thing twice.
+func coveredByIB513(c *plan.Population) bool {
+	return c.Platform == "windows" && c.Auth == "pki" && c.Via == "ibcm" && c.Install.From == "internet"
+}
+
 func checkWorkgroupInternetOnly(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
-		if c.Join == "workgroup" && c.Via == "ibcm" && c.Management == plan.ManageIntranetAndInternet {
+		// A mobile device that uses an internet-based management point configures itself as internet-only.
+		if c.Join == "workgroup" && c.Via == "ibcm" && c.Management == plan.ManageIntranetAndInternet && c.Platform != "mobile" {
 			r.Warn(plan.Join(c.Path, "management"), `set management: "internetOnly" and install from media`,
-				"population %q is workgroup-joined and intranetAndInternet; workgroup clients on the internet must be internet-only", c.Name)
+				"population %q is workgroup-joined and intranetAndInternet; Microsoft's guidance is to install workgroup clients managed on the internet as internet-only", c.Name)
 		}
 	}
 }
@@ -435,16 +561,138 @@ func checkTokenNeedsCMG(p *plan.Plan, r *Reporter) {
 
 func checkInternetOnlyMedia(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
-		if c.Management != plan.ManageInternetOnly || c.Auth != "pki" || c.Via != "ibcm" {
+		// VPN and intranet installs can use any method; only ccmsetup run on the internet needs local files.
+		if !coveredByIB513(c) {
 			continue
 		}
 		if c.Install.Source == "" {
-			r.Error(plan.Join(c.Path, "install", "source"), "set install.source to the local folder with the client installation files",
-				"internet-only population %q has no install.source: internet-only clients install from local media (/source:)", c.Name)
+			r.Error(plan.Join(c.Path, "install", "source"), "set install.source to the local folder with the client installation files, or install over VPN or on the intranet",
+				"population %q is installed on the internet without install.source: ccmsetup run on the internet needs /source: with a local copy of the client files", c.Name)
 		}
 		if c.Install.SigningCert == "" {
-			r.Error(plan.Join(c.Path, "install", "signingCert"), "set install.signingCert to the path of the exported site server signing certificate",
-				"internet-only population %q has no install.signingCert: internet-only clients need SMSSIGNCERT", c.Name)
+			r.Error(plan.Join(c.Path, "install", "signingCert"), "set install.signingCert to the path of the exported site server signing certificate, or install over VPN or on the intranet",
+				"population %q is installed on the internet without install.signingCert: ccmsetup run on the internet needs SMSSIGNCERT, the site server signing certificate the client can't fetch from the site", c.Name)
+		}
+	}
+}
+
+func checkCMGUpdatesWithoutSUP(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		if sup := s.Roles.SoftwareUpdatePoint; sup != nil && sup.CMGTraffic {
+			return
+		}
+	}
+	for _, c := range p.Clients {
+		if c.Via != "cmg" {
+			continue
+		}
+		if i := featureIndex(c, "softwareUpdates"); i >= 0 {
+			r.Error(plan.Index(plan.Join(c.Path, "features"), i), "set cmgTraffic: true on a software update point, or remove softwareUpdates",
+				"population %q expects software updates through a cloud management gateway, but no software update point allows CMG traffic", c.Name)
+		}
+	}
+}
+
+// featureIndex returns the index of the feature in the population's features, or -1.
+func featureIndex(c *plan.Population, feature string) int {
+	for i, f := range c.Features {
+		if f == feature {
+			return i
+		}
+	}
+	return -1
+}
+
+// contentFeatures are the features whose content a client downloads from a distribution point or a
+// content-enabled CMG. Software update content comes from Microsoft Update for internet clients.
+var contentFeatures = []string{"applications", "taskSequences"}
+
+// firstContentFeature returns the first content feature the population lists, or "".
+func firstContentFeature(c *plan.Population) string {
+	for _, f := range c.Features {
+		for _, cf := range contentFeatures {
+			if f == cf {
+				return f
+			}
+		}
+	}
+	return ""
+}
+
+// internetDistributionPoint reports whether some distribution point accepts internet clients.
+func internetDistributionPoint(p *plan.Plan) bool {
+	return len(internetRoleSystems(p, dpRole)) > 0
+}
+
+func checkCMGContent(p *plan.Plan, r *Reporter) {
+	internetDP := internetDistributionPoint(p)
+	for _, c := range p.Clients {
+		if c.Via != "cmg" {
+			continue
+		}
+		f := firstContentFeature(c)
+		if f == "" {
+			continue
+		}
+		if g := p.DefaultCMG(c); g != nil && !g.ContentEnabled && !internetDP {
+			r.Error(plan.Join(g.Path, "contentEnabled"), "set contentEnabled: true on the gateway, or add a distribution point that accepts internet clients",
+				"population %q lists %s through gateway %q, which doesn't serve content (contentEnabled: false), and no distribution point accepts internet clients", c.Name, f, g.Name)
+		}
+		if !p.Site.Settings.CloudDistributionPoint {
+			r.Error("site.clientSettings.cloudDistributionPoint", "set site.clientSettings.cloudDistributionPoint: true (Allow access to cloud distribution point)",
+				"population %q lists %s through a cloud management gateway, but the client setting \"Allow access to cloud distribution point\" is off", c.Name, f)
+		}
+	}
+}
+
+func checkIBCMRoleForFeature(p *plan.Plan, r *Reporter) {
+	internetSUP := len(internetRoleSystems(p, supRole)) > 0
+	internetDP := internetDistributionPoint(p)
+	for _, c := range p.Clients {
+		if c.Via != "ibcm" || !c.Internet() {
+			continue
+		}
+		for i, f := range c.Features {
+			path := plan.Index(plan.Join(c.Path, "features"), i)
+			switch {
+			case f == "softwareUpdates" && !internetSUP:
+				r.Error(path, `set allow: "internet" or "intranetAndInternet" on a software update point, or remove softwareUpdates`,
+					"population %q expects software updates on the internet, but no software update point accepts internet clients: internet clients scan only against internet-facing software update points", c.Name)
+			case (f == "applications" || f == "taskSequences") && !internetDP:
+				r.Error(path, fmt.Sprintf(`set allow: "internet" or "intranetAndInternet" on a distribution point, or remove %s`, f),
+					"population %q lists %s on the internet, but no distribution point accepts internet clients: internet clients download content only from internet-facing distribution points", c.Name, f)
+			}
+		}
+	}
+}
+
+func checkFallbackStatusPointInternet(p *plan.Plan, r *Reporter) {
+	for _, c := range p.Clients {
+		if c.Management != plan.ManageInternetOnly || c.Install.FallbackStatusPoint == "" {
+			continue
+		}
+		s := p.System(c.Install.FallbackStatusPoint)
+		if s == nil || s.Roles.FallbackStatusPoint == nil || plan.AllowsInternet(s.Roles.FallbackStatusPoint.Allow) {
+			continue
+		}
+		r.Error(plan.Join(c.Path, "install", "fallbackStatusPoint"),
+			fmt.Sprintf(`set allow: "internet" or "intranetAndInternet" on the fallback status point of %q (with fqdn.internet), or name one that accepts internet clients`, s.Name),
+			"internet-only population %q uses fallback status point %q, which accepts only intranet clients: its state messages never arrive", c.Name, s.Name)
+	}
+}
+
+func checkUnsupportedPlatform(p *plan.Plan, r *Reporter) {
+	if !p.Site.VersionAtLeast("2303") {
+		return
+	}
+	for _, c := range p.Clients {
+		switch c.Platform {
+		case "macos":
+			r.Error(plan.Join(c.Path, "platform"), "manage these Macs with Microsoft Intune and remove the population",
+				"population %q is macOS: the Configuration Manager client for macOS is out of support since December 31, 2022 (from version 2303), and this site runs %s", c.Name, p.Site.Version)
+		case "mobile":
+			r.Error(plan.Join(c.Path, "platform"), "manage these devices with Microsoft Intune and remove the population",
+				"population %q is mobile devices: on-premises mobile device management is removed from version 2303 (the first release after November 1, 2022), and this site runs %s", c.Name, p.Site.Version)
 		}
 	}
 }

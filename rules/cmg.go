@@ -1,10 +1,12 @@
 package rules
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -20,21 +22,28 @@ Why: from version 2203 the console can't create a CMG as a cloud service (classi
 was removed in 2403; Azure is retiring classic cloud services. A virtual machine scale set is the
 supported deployment.
 Fix: set deployment: "vmss" (the default) and redeploy the gateway.`,
-		Source: "facts R-DEP-05",
+		Source: learn.Deprecated,
 		Check:  checkCMGClassic,
 	})
 	register(&Rule{
 		Code: "IB602", Name: "cmg-name", Severity: diag.Error, Severities: "E",
-		Summary: "the first label of the CMG service name is not a valid deployment name",
-		Explain: `What: the first label of a CMG's serviceName (the deployment name ConfigMgr extracts from the
-certificate's CN) is not 3 to 24 characters of letters, digits and hyphens starting with a letter.
-Why: the wizard refuses such a name, and the deployment name must also be globally unique in Azure.
-Fix: choose a service name whose first label is 3-24 characters, starts with a letter, ends with a
-letter or digit and has no two hyphens in a row (for example cmg.contoso.com or contoso-cmg.contoso.com),
-and issue the CMG certificate for it.
-Reading: besides the catalog's condition, the label must end with a letter or digit and must not contain
-consecutive hyphens, as the product documentation states (facts R-CMG-04).`,
-		Source: "facts R-CMG-04",
+		Summary: "the first label of the CMG service name can't name the gateway's Azure resources",
+		Explain: `What: the first label of a CMG's serviceName (the deployment name prefix Configuration Manager
+extracts from the certificate's CN) is not 3 to 24 letters, digits and hyphens that start with a
+letter, end with a letter or digit and have no two hyphens in a row. For a content-enabled CMG (the
+default) it must moreover be 3 to 24 letters and digits only: no hyphen.
+Why: the prefix names the gateway's Azure resources. A virtual machine scale set deployment creates a
+key vault with the same name, and key vault names follow the first rule. A content-enabled CMG also
+creates a storage account from it, and Microsoft states: "The DNS name prefix should be 3 to 24
+characters long, and contain numbers and lowercase letters only. Don't use special characters, like a
+dash (-)." If the storage account can't be created, Configuration Manager fails to provision the service.
+Fix: choose a service name whose first label fits (for example granitefalls.contoso.com for a
+content-enabled CMG), make sure it is globally unique in Azure, and issue the CMG certificate for it.
+Reading: Microsoft's text asks for "lowercase letters", but its own example names the service
+GraniteFalls.contoso.com and tests the storage account name granitefalls: the prefix of a DNS name is
+case-insensitive, so ibcmc accepts capitals and refuses only characters other than letters and digits.
+One finding per gateway, at serviceName.`,
+		Source: learn.CMGServerCert,
 		Check:  checkCMGName,
 	})
 	register(&Rule{
@@ -47,7 +56,7 @@ has no path into the site.
 Fix: add the cmgConnectionPoint role to a system (roles: cmgConnectionPoint: {}) and list it in the
 gateway's connectionPoints.
 Reading: names that don't exist are reported by IB211, not here.`,
-		Source: "facts §1.3",
+		Source: learn.CMGPlan,
 		Check:  checkCMGConnectionPoints,
 	})
 	register(&Rule{
@@ -59,7 +68,7 @@ availability: with a single connection point, the gateway is down whenever that 
 Fix: add systems with the cmgConnectionPoint role to connectionPoints.
 Reading: only connection points that name a system with the cmgConnectionPoint role count, each once. A
 gateway with none is IB603's error and not reported here. The finding is at connectionPoints.`,
-		Source: "facts §5",
+		Source: learn.CMGPerfScale,
 		Check:  checkCMGConnectionPointCount,
 	})
 	register(&Rule{
@@ -70,7 +79,7 @@ point lacks cmgTraffic: true.
 Why: the management point serves CMG clients only with "Allow Configuration Manager cloud management
 gateway traffic" selected; otherwise the connection point has nothing to forward to.
 Fix: set cmgTraffic: true on the management point (or name a system that is a management point).`,
-		Source: "facts R-CMG-06",
+		Source: learn.CMGSetup,
 		Check:  checkCMGManagementPointTraffic,
 	})
 	register(&Rule{
@@ -83,30 +92,37 @@ Fix: set roleID on the management point. On a client that already uses the gatew
 CCM_Proxy_MutualAuth/ in its internet management point: (Get-WmiObject -Namespace Root\Ccm\LocationServices
 -Class SMS_ActiveMPCandidate | ? Type -eq "Internet").MP.
 Reading: one finding per gateway, at the management point's roleID, naming the populations.`,
-		Source: "facts §3.3 C",
+		Source: learn.ClientInstallProperties,
 		Check:  checkCMGRoleID,
 	})
 	register(&Rule{
 		Code: "IB607", Name: "cmg-entra-tenant-missing", Severity: diag.Error, Severities: "E",
-		Summary: "Entra ID clients use a CMG whose Entra tenant is not described",
-		Explain: `What: a population with auth "entra" uses a CMG that has no tenant.
-Why: Entra ID authentication through a CMG needs the site onboarded to the tenant: the tenant ID and the
-client and server applications go into the client's command line (AADTENANTID, AADCLIENTAPPID,
-AADRESOURCEURI) and the gateway refuses AADAuthInfo for a tenant that isn't onboarded.
-Fix: add tenant: {id, clientApp, serverAppURI} to the gateway.
-Reading: one finding per gateway, at its tenant, naming the populations.`,
-		Source: "003",
+		Summary: "a CMG has no Entra tenant: every CMG is deployed through the site's Entra ID integration",
+		Explain: `What: a CMG without tenant, whatever the authentication of its clients.
+Why: Configuration Manager deploys the CMG with Azure Resource Manager, which requires the site to be
+integrated with Microsoft Entra ID (the Cloud Management app); the wizard fills in the subscription and
+applications from that integration. Without it, the gateway can't be created, even for PKI or token
+clients. Entra ID clients also need the tenant ID and applications on their command line
+(AADTENANTID, AADCLIENTAPPID, AADRESOURCEURI).
+Fix: onboard the site to the tenant and add tenant: {id, clientApp, serverAppURI} to the gateway.
+Reading: one finding per gateway, at its tenant, naming the populations that authenticate with Entra ID
+when there are any.
+See also: ` + learn.CMGSetup,
+		Source: learn.CMGPlan,
 		Check:  checkCMGTenant,
 	})
 	register(&Rule{
 		Code: "IB608", Name: "cmg-capacity", Severity: diag.Warning, Severities: "W",
 		Summary: "a CMG's populations exceed what its VMs serve",
 		Explain: `What: the sum of count over the populations that use a CMG exceeds vms × the clients one VM of
-its size serves: B2s 10 (lab), A2_v2 6,000 (standard), A4_v2 10,000 (large).
+its size serves: B2s 10 (lab), A2_v2 6,000 (standard), A4_v2 10,000 (large). A virtual machine scale
+set CMG at site.version 2010 or 2103 serves 2,000 per VM, whatever its size.
 Why: each gateway VM serves a fixed number of concurrent clients; beyond it, clients time out.
-Fix: raise vms (up to 16), pick a larger vmSize, or add another gateway.
-Reading: populations without a count are not counted. The finding is at vms.`,
-		Source: "facts §5",
+Fix: raise vms (up to 16), pick a larger vmSize (from version 2107), or add another gateway.
+Reading: every client of the populations counts as concurrent; populations without a count are not
+counted. The finding is at vms.
+See also: ` + learn.CMGPlan,
+		Source: learn.CMGPerfScale,
 		Check:  checkCMGCapacity,
 	})
 	register(&Rule{
@@ -119,8 +135,59 @@ Fix: add a serviceConnectionPoint role (mode "online", the default) to an intran
 access, or set the existing one's mode to "online".
 Reading: one finding per gateway, at the first offline service connection point's mode when there is
 one, otherwise at the gateway.`,
-		Source: "facts R-CMG-10",
+		Source: learn.CMGPlan,
 		Check:  checkServiceConnectionPoint,
+	})
+	register(&Rule{
+		Code: "IB610", Name: "cmg-lab-size-in-production", Severity: diag.Warning, Severities: "W",
+		Summary: "a production CMG uses the Lab (B2s) VM size",
+		Explain: `What: a CMG with vmSize "B2s" while site.environment is "production".
+Why: the Lab (B2s) size is only intended for lab testing and small proof-of-concept environments; it
+serves about 10 clients per VM and Microsoft states that B2s VMs aren't intended for production use
+with the CMG.
+Fix: set vmSize: "A2_v2" (Standard, the default) or "A4_v2" (Large), or set site.environment: "lab" if
+the design is a lab.
+Reading: the finding is at the gateway's vmSize.`,
+		Source: learn.CMGSetup,
+		Check:  checkCMGLabSize,
+	})
+	register(&Rule{
+		Code: "IB611", Name: "cmg-connection-point-port-pool", Severity: diag.Warning, Severities: "W",
+		Summary: "more clients per CMG connection point than Windows' default dynamic port range holds (16,384)",
+		Explain: `What: the clients of a CMG (the sum of count over its populations), divided over its connection
+points, exceed 16,384 per connection point.
+Why: a CMG connection point holds one TCP connection to the management point for each client, from
+Windows' dynamic port range, which has 16,384 ports by default. Microsoft: "If a Configuration Manager
+site manages more than 16,384 clients with a single CMG connection point, add another site system or
+increase the Windows Server limit."
+Fix: add connection points (systems with the cmgConnectionPoint role in connectionPoints), or enlarge
+the dynamic port range on the connection point servers (netsh int ipv4 set dynamicport tcp).
+Reading: only connection points that name a system with the cmgConnectionPoint role count, each once;
+clients are assumed to spread evenly, as the gateway balances them. A gateway without one is IB603's.
+The finding is at connectionPoints.`,
+		Source: learn.CMGPerfScale,
+		Check:  checkCMGConnectionPointPorts,
+	})
+	register(&Rule{
+		Code: "IB612", Name: "cmg-early-vmss-limits", Severity: diag.Error, Severities: "E",
+		Summary: "a scale-set CMG at version 2010 or 2103 breaks one of that version's limitations",
+		Explain: `What: a CMG with deployment "vmss" at site.version 2010 or 2103 when the site is not a primary
+site; or when some population of the gateway is installed from the internet while the site has more
+than one HTTPS management point or the gateway has contentEnabled: false.
+Why: with versions 2010 and 2103 a CMG deployed as a virtual machine scale set is only supported with a
+standalone primary site, and: "If you have more than one HTTPS management point, then you can't install
+the Configuration Manager client on devices over the internet. If you need to install off-premises
+clients using a CMG, then you can only have one HTTPS management point. You also need to enable the
+CMG for content."
+Fix: update the site to version 2107 or later, which lifts these limitations; or keep one HTTPS
+management point and set contentEnabled: true; or install the clients on the intranet or over VPN.
+Reading: the design doesn't say whether a primary site has a central administration site above it, so
+a primary site counts as standalone. Microsoft ties the management point and content limitations to
+installing clients over the internet through the CMG, so they apply only when a population of the
+gateway has install.from "internet". One finding per broken limitation: at site.type, at the second
+HTTPS management point's connections, or at the gateway's contentEnabled.`,
+		Source: learn.CMGPlan,
+		Check:  checkCMGEarlyVMSS,
 	})
 }
 
@@ -141,17 +208,29 @@ func checkCMGClassic(p *plan.Plan, r *Reporter) {
 	}
 }
 
-var cmgLabel = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$`)
+var (
+	// cmgLabel is the deployment name rule: a scale set deployment creates a key vault of the same name.
+	cmgLabel = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$`)
+	// cmgStorageLabel is the rule for a content-enabled CMG, whose prefix also names an Azure storage
+	// account (lower-cased, as in Microsoft's GraniteFalls example); the leading letter comes from the
+	// deployment name rule.
+	cmgStorageLabel = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{2,23}$`)
+)
 
 func checkCMGName(p *plan.Plan, r *Reporter) {
 	for _, g := range p.CMGs {
 		label, _, _ := strings.Cut(g.ServiceName, ".")
-		if cmgLabel.MatchString(label) && !strings.Contains(label, "--") {
-			continue
+		path := plan.Join(g.Path, "serviceName")
+		switch {
+		case !cmgLabel.MatchString(label) || strings.Contains(label, "--"):
+			r.Error(path,
+				"use a first label of 3-24 letters, digits and single hyphens that starts with a letter and ends with a letter or digit",
+				"gateway %q: %q, the first label of serviceName, is not a valid CMG deployment name", g.Name, label)
+		case g.ContentEnabled && !cmgStorageLabel.MatchString(label):
+			r.Error(path,
+				"use a first label of 3-24 letters and digits only (no hyphen), starting with a letter, for example granitefalls",
+				"gateway %q is content-enabled, so %q, the first label of serviceName, also names its Azure storage account, which allows only 3-24 letters and digits", g.Name, label)
 		}
-		r.Error(plan.Join(g.Path, "serviceName"),
-			"use a first label of 3-24 letters, digits and single hyphens that starts with a letter and ends with a letter or digit",
-			"gateway %q: %q, the first label of serviceName, is not a valid CMG deployment name", g.Name, label)
 	}
 }
 
@@ -176,13 +255,7 @@ func checkCMGConnectionPoints(p *plan.Plan, r *Reporter) {
 
 func checkCMGConnectionPointCount(p *plan.Plan, r *Reporter) {
 	for _, g := range p.CMGs {
-		seen := map[string]bool{}
-		for _, name := range g.ConnectionPoints {
-			if s := p.System(name); s != nil && s.Roles.CMGConnectionPoint != nil {
-				seen[name] = true
-			}
-		}
-		n := len(seen)
+		n := connectionPointCount(p, g)
 		need := (g.VMs + 3) / 4
 		if n == 0 {
 			continue // IB603
@@ -272,16 +345,38 @@ func checkCMGTenant(p *plan.Plan, r *Reporter) {
 				entra = append(entra, c.Name)
 			}
 		}
+		const hint = "onboard the site to Microsoft Entra ID and add tenant: {id, clientApp, serverAppURI} to the gateway"
 		if len(entra) == 0 {
+			r.Error(plan.Join(g.Path, "tenant"), hint,
+				"gateway %q has no Entra tenant: a CMG is deployed through the site's Microsoft Entra ID integration, whatever its clients' authentication", g.Name)
 			continue
 		}
-		r.Error(plan.Join(g.Path, "tenant"), "add tenant: {id, clientApp, serverAppURI} to the gateway",
-			"gateway %q has no Entra tenant, but populations %s authenticate with Entra ID", g.Name, quoteList(entra))
+		r.Error(plan.Join(g.Path, "tenant"), hint,
+			"gateway %q has no Entra tenant: a CMG is deployed through the site's Microsoft Entra ID integration, and populations %s authenticate with Entra ID", g.Name, quoteList(entra))
 	}
 }
 
 // clientsPerCMGVM is how many concurrent clients one gateway VM of each size serves.
 var clientsPerCMGVM = map[string]int{"B2s": 10, "A2_v2": 6000, "A4_v2": 10000}
+
+// clientsPerEarlyVMSSVM is what one VM of a scale set CMG serves at versions 2010 and 2103, before the
+// VM sizes were offered.
+const clientsPerEarlyVMSSVM = 2000
+
+// earlyVMSS reports whether the gateway is a virtual machine scale set at version 2010 or 2103, the two
+// releases with the first scale set limitations (2107 lifted them).
+func earlyVMSS(p *plan.Plan, g *plan.CMG) bool {
+	return g.Deployment == "vmss" && p.Site.VersionAtLeast("2010") && !p.Site.VersionAtLeast("2107")
+}
+
+// cmgClients sums count over the populations that use the gateway.
+func cmgClients(pops []*plan.Population) int {
+	total := 0
+	for _, c := range pops {
+		total += c.Count
+	}
+	return total
+}
 
 func checkCMGCapacity(p *plan.Plan, r *Reporter) {
 	pops := populationsByCMG(p)
@@ -290,14 +385,18 @@ func checkCMGCapacity(p *plan.Plan, r *Reporter) {
 		if !ok {
 			continue
 		}
-		total := 0
-		for _, c := range pops[g.Name] {
-			total += c.Count
+		what := g.VMSize + " VM(s)"
+		hint := "raise vms (up to 16), choose a larger vmSize, or add a gateway"
+		if earlyVMSS(p, g) {
+			perVM = clientsPerEarlyVMSSVM
+			what = fmt.Sprintf("scale set VM(s) at version %s (2,000 each)", p.Site.Version)
+			hint = "raise vms (up to 16), add a gateway, or update the site to 2107 or later for larger VM sizes"
 		}
+		total := cmgClients(pops[g.Name])
 		if capacity := g.VMs * perVM; total > capacity {
-			r.Warn(plan.Join(g.Path, "vms"), "raise vms (up to 16), choose a larger vmSize, or add a gateway",
-				"gateway %q serves %d clients (%s) but %d %s VM(s) serve %d", g.Name, total,
-				quoteList(populationNames(pops[g.Name])), g.VMs, g.VMSize, capacity)
+			r.Warn(plan.Join(g.Path, "vms"), hint,
+				"gateway %q serves %s clients (%s) but %d %s serve %s", g.Name, thousands(total),
+				quoteList(populationNames(pops[g.Name])), g.VMs, what, thousands(capacity))
 		}
 	}
 }
@@ -327,6 +426,99 @@ func checkServiceConnectionPoint(p *plan.Plan, r *Reporter) {
 		} else {
 			r.Error(g.Path, `add a serviceConnectionPoint role in online mode to a system`,
 				"gateway %q needs a service connection point in online mode; the design has none", g.Name)
+		}
+	}
+}
+
+func checkCMGLabSize(p *plan.Plan, r *Reporter) {
+	if p.Site.Environment != "production" {
+		return
+	}
+	for _, g := range p.CMGs {
+		if g.VMSize == "B2s" {
+			r.Warn(plan.Join(g.Path, "vmSize"), `set vmSize: "A2_v2" (Standard) or "A4_v2" (Large), or site.environment: "lab"`,
+				"gateway %q uses the Lab (B2s) VM size in a production site; B2s VMs are only for lab tests and small proofs of concept", g.Name)
+		}
+	}
+}
+
+// clientsPerConnectionPoint is Windows' default dynamic TCP port range: a CMG connection point holds one
+// connection to the management point per client.
+const clientsPerConnectionPoint = 16384
+
+// connectionPointCount counts the distinct systems with the cmgConnectionPoint role the gateway lists.
+func connectionPointCount(p *plan.Plan, g *plan.CMG) int {
+	seen := map[string]bool{}
+	for _, name := range g.ConnectionPoints {
+		if s := p.System(name); s != nil && s.Roles.CMGConnectionPoint != nil {
+			seen[name] = true
+		}
+	}
+	return len(seen)
+}
+
+func checkCMGConnectionPointPorts(p *plan.Plan, r *Reporter) {
+	pops := populationsByCMG(p)
+	for _, g := range p.CMGs {
+		n := connectionPointCount(p, g)
+		if n == 0 {
+			continue // IB603
+		}
+		total := cmgClients(pops[g.Name])
+		if total <= n*clientsPerConnectionPoint {
+			continue
+		}
+		need := (total + clientsPerConnectionPoint - 1) / clientsPerConnectionPoint
+		r.Warn(plan.Join(g.Path, "connectionPoints"),
+			fmt.Sprintf("add connection points (%s clients need at least %d), or enlarge the dynamic port range on the connection point servers", thousands(total), need),
+			"gateway %q serves %s clients over %d connection point(s), %s each; a connection point holds one TCP connection per client and Windows' default dynamic port range has %s ports",
+			g.Name, thousands(total), n, thousands((total+n-1)/n), thousands(clientsPerConnectionPoint))
+	}
+}
+
+// siteKind spells site.type for messages.
+var siteKind = map[string]string{"primary": "primary site", "secondary": "secondary site", "cas": "central administration site"}
+
+func checkCMGEarlyVMSS(p *plan.Plan, r *Reporter) {
+	pops := populationsByCMG(p)
+	var httpsMPs []*plan.System
+	for _, s := range p.Systems {
+		if mp := s.Roles.ManagementPoint; mp != nil && mp.Connections == "https" {
+			httpsMPs = append(httpsMPs, s)
+		}
+	}
+	for _, g := range p.CMGs {
+		if !earlyVMSS(p, g) {
+			continue
+		}
+		const upgrade = "update the site to version 2107 or later"
+		if p.Site.Type != "primary" {
+			r.Error("site.type", upgrade+", or deploy the gateway from a standalone primary site",
+				"gateway %q is a virtual machine scale set at version %s, which is only supported with a standalone primary site; this site is a %s",
+				g.Name, p.Site.Version, siteKind[p.Site.Type])
+		}
+		var internet []string
+		for _, c := range pops[g.Name] {
+			if c.Install.From == "internet" {
+				internet = append(internet, c.Name)
+			}
+		}
+		if len(internet) == 0 {
+			continue
+		}
+		if len(httpsMPs) > 1 {
+			names := make([]string, len(httpsMPs))
+			for i, s := range httpsMPs {
+				names[i] = s.Name
+			}
+			r.Error(plan.Join(httpsMPs[1].Roles.ManagementPoint.Path, "connections"), upgrade+", keep one HTTPS management point, or install the clients on the intranet or over VPN",
+				"gateway %q is a virtual machine scale set at version %s and populations %s are installed over the internet, which then allows only one HTTPS management point; the site has %d (%s)",
+				g.Name, p.Site.Version, quoteList(internet), len(httpsMPs), quoteList(names))
+		}
+		if !g.ContentEnabled {
+			r.Error(plan.Join(g.Path, "contentEnabled"), upgrade+", or set contentEnabled: true",
+				"gateway %q is a virtual machine scale set at version %s and populations %s are installed over the internet, which needs the CMG enabled for content",
+				g.Name, p.Site.Version, quoteList(internet))
 		}
 	}
 }

@@ -12,10 +12,11 @@ import (
 // infos. A rule change that adds or drops one shows up here, to be judged against the scenario.
 func TestExampleFindings(t *testing.T) {
 	want := map[string][]string{
-		// The server sits in the perimeter while the CA publishes its CRL to LDAP only (seed 004 §4).
+		// The server sits in the perimeter while the CA publishes its CRL to LDAP only (the CA publishes no HTTP CDP).
 		"contoso-ibcm": {"warning IB302 systems.ibcm01.zone", "warning IB216 systems.ibcm01.forest"},
 		"fabrikam-perimeter": {
 			"warning IB702 systems.cmibcm01.roles.distributionPoint", // 18,600 internet clients on one internet DP
+			"warning IB409 publishing.edge.product",                  // nginx bridging cannot carry user policy's NTLM
 			"info IB405 publishing.edge.mode",                        // third-party SSL bridging
 			`warning IB501 clients."roaming-laptops".features[5]`,    // osDeployment only on the intranet
 		},

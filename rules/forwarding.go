@@ -16,8 +16,10 @@ roles listen on the same port (for example two management points on 443).
 Why: port forwarding sees only addresses and ports, not names: one public address and port can forward to
 exactly one internal host. The second system would be unreachable, and no proxy config can express it.
 Fix: give each system its own publishing entry with its own public address, or use sslTunneling, which
-routes by the TLS server name (SNI) and can share one port among several systems.`,
-		Source: "000 (port forwarding), spec/outputs.md (proxy configs)",
+routes by the TLS server name (SNI) and can share one port among several systems.
+Reading: an ibcmc check, not a Microsoft rule (Microsoft does not document port forwarding). One
+finding per extra system on a port, at its entry in systems.`,
+		Source: "",
 		Check:  checkForwardingConflicts,
 	})
 }

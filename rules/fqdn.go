@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/ibcmc/ibcmc/diag"
@@ -18,7 +19,7 @@ intranet and internet. Malformed names are reported as IB000.
 Why: DNS resolves a name to one host. Two entries with one name produce conflicting firewall rules,
 certificates and proxy routes, and clients reach whichever host DNS returns.
 Fix: give each machine its own names, or merge the two entries if they are the same machine.`,
-		Source: "design-language.md",
+		Source: "",
 		Check:  checkDuplicateFQDNs,
 	})
 }
@@ -46,13 +47,13 @@ func checkDuplicateFQDNs(p *plan.Plan, r *Reporter) {
 		seen[k] = o
 	}
 	for _, s := range p.Systems {
-		o := fqdnOwner{owner: "system " + s.Name, key: "s:" + s.Name}
+		o := fqdnOwner{owner: fmt.Sprintf("system %q", s.Name), key: "s:" + s.Name}
 		o.path = plan.Join(s.Path, "fqdn", "intranet")
 		claim(s.IntranetFQDN, o)
 		o.path = plan.Join(s.Path, "fqdn", "internet")
 		claim(s.InternetFQDN, o)
 	}
 	for _, dc := range p.DomainControllers {
-		claim(dc.FQDN, fqdnOwner{owner: "domain controller " + dc.Name, key: "dc:" + dc.Forest + "/" + dc.Name, path: plan.Join(dc.Path, "fqdn")})
+		claim(dc.FQDN, fqdnOwner{owner: fmt.Sprintf("domain controller %q", dc.Name), key: "dc:" + dc.Forest + "/" + dc.Name, path: plan.Join(dc.Path, "fqdn")})
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -14,10 +15,11 @@ func init() {
 		Explain: `What: a publishing entry in mode sslBridging publishes a system whose managementPoint or
 distributionPoint has connections: "http".
 Why: Configuration Manager supports SSL bridging to SSL only: the proxy terminates the client's HTTPS
-and opens HTTPS to the site system. HTTPS-to-HTTP bridging (and HTTP-to-HTTPS) is not supported.
+and opens HTTPS to the site system. Microsoft: "Bridging is not supported in Configuration Manager with
+HTTP to HTTPS, or from HTTPS to HTTP."
 Fix: set the role's connections to "https" (IBCM needs HTTPS anyway), or publish with sslTunneling.
 Reading: one finding per role, at its connections, naming the publishing entry.`,
-		Source: "001 (SSL bridging to SSL)",
+		Source: learn.PlanIBCM,
 		Check:  checkBridgingProtocol,
 	})
 	register(&Rule{
@@ -25,13 +27,14 @@ Reading: one finding per role, at its connections, naming the publishing entry.`
 		Summary: "mobile devices don't support SSL bridging to the internet-facing MP, DP or enrollment proxy point",
 		Explain: `What: an sslBridging entry publishes a system with an internet-facing managementPoint,
 distributionPoint or enrollmentProxyPoint while some via "ibcm" population has platform "mobile".
-Why: mobile devices enrolled by Configuration Manager don't support SSL bridging, and they use every
-internet-facing management and distribution point, so every one of them must be reachable without
-bridging.
-Fix: publish those systems with sslTunneling.
+Why: Microsoft: "Mobile devices that are enrolled by Configuration Manager do not support SSL
+bridging." Internet clients pick any internet-facing management and distribution point of their site
+("Clients non-deterministically select one of the internet-based site systems"), so every one of them
+must be reachable without bridging.
+Fix: publish those systems with sslTunneling, which Microsoft names for mobile devices.
 Reading: intranetOnly mobile populations never reach the proxy and are not counted. One finding per
 publishing entry, at its mode, naming the systems and the mobile populations.`,
-		Source: "001",
+		Source: learn.PlanIBCM,
 		Check:  checkMobileBridging,
 	})
 	register(&Rule{
@@ -40,32 +43,37 @@ publishing entry, at its mode, naming the systems and the mobile populations.`,
 		Explain: `What: a publishing entry uses mode portForwarding. A warning when site.environment is "lab", an
 error when it is "production".
 Why: port forwarding passes internet traffic straight to the site system with no inspection and no
-termination in the perimeter; it is the least secure way to publish and suits a lab only.
-Fix: use sslBridging (recommended) or sslTunneling through a reverse proxy in a perimeter zone.`,
-		Source: "000 (least secure, lab only)",
+termination in the perimeter. For a web proxy in front of internet-based site systems, Microsoft names
+two configurations only: "SSL bridging to SSL (more secure) or SSL tunneling".
+Fix: use sslBridging (recommended) or sslTunneling through a reverse proxy in a perimeter zone.
+Reading: Microsoft's documentation does not describe port forwarding at all. ibcmc treats it as the
+least secure way to publish, acceptable in a lab, and refuses it in production.`,
+		Source: learn.PlanIBCM,
 		Check:  checkPortForwarding,
 	})
 	register(&Rule{
 		Code: "IB404", Name: "tunneling-no-inspection", Severity: diag.Info, Severities: "I",
 		Summary: "SSL tunneling passes traffic to the site system uninspected",
 		Explain: `What: a publishing entry uses mode sslTunneling.
-Why: the proxy forwards the encrypted connection without terminating it, so it cannot inspect or filter
-requests; the site system itself is the TLS endpoint facing the internet. This is supported and needs no
-certificate on the proxy.
+Why: Microsoft: SSL tunneling "is a less secure option because the SSL packets from the internet are
+forwarded to the site systems without SSL termination, so they cannot be inspected for malicious
+content." The site system itself is the TLS endpoint facing the internet. Tunneling is supported, and
+"there are no certificate requirements for the proxy web server."
 Fix: nothing is required. Use sslBridging if the proxy must inspect traffic (not with mobile devices,
 see IB402).`,
-		Source: "000, 001",
+		Source: learn.PlanIBCM,
 		Check:  checkTunneling,
 	})
 	register(&Rule{
 		Code: "IB405", Name: "third-party-bridging", Severity: diag.Info, Severities: "I",
 		Summary: "SSL bridging on a reverse proxy is configured by ibcmc, not by Microsoft",
 		Explain: `What: a publishing entry uses mode sslBridging, on any product.
-Why: Microsoft documents the requirements of SSL bridging (verbs, headers, certificates) but does not
-configure or support third-party bridging products; the proxy configuration ibcmc emits is ibcmc's, and
-the proxy vendor supports the product.
+Why: Microsoft documents the requirements of SSL bridging (verbs, headers, certificates) but:
+"Configuration Manager doesn't support setting third-party SSL bridging configurations ... Please work
+with your device vendor to configure it for use with Configuration Manager." The proxy configuration
+ibcmc emits is ibcmc's, and the proxy vendor supports the product.
 Fix: nothing is required. Review the emitted configuration and test it before production.`,
-		Source: "001 note",
+		Source: learn.PlanIBCM,
 		Check:  checkThirdPartyBridging,
 	})
 	register(&Rule{
@@ -73,24 +81,31 @@ Fix: nothing is required. Review the emitted configuration and test it before pr
 		Summary: "a published system has no internet-facing role or no internet FQDN",
 		Explain: `What: a publishing entry names a system that has no internet-facing role (no role whose allow
 includes internet) or no fqdn.internet.
-Why: only internet-facing roles accept internet clients, and clients reach them by their internet FQDN;
-publishing anything else exposes a server the internet should not reach, or cannot be routed.
+Why: internet clients use only site systems "configured to use an internet FQDN" whose roles "allow
+client connections from the internet", and they reach them by that FQDN. Publishing anything else
+exposes a server the internet should not reach, or cannot be routed.
 Fix: set allow to "internet" or "intranetAndInternet" on the roles the internet should use and give the
 system an fqdn.internet, or remove it from the entry's systems.`,
-		Source: "001",
+		Source: learn.PlanIBCM,
 		Check:  checkPublishingNonInternet,
 	})
+	// IB407 is retired, not removed: the code stays reserved so it is never reused, and `ibcmc explain
+	// IB407` tells users of older designs why the finding is gone. Without a check it never fires.
 	register(&Rule{
-		Code: "IB407", Name: "proxy-in-front-of-cmg", Severity: diag.Error, Severities: "E",
-		Summary: "a CMG connection point is published through a proxy",
-		Explain: `What: a publishing entry publishes a system with the cmgConnectionPoint role.
-Why: CMG traffic leaves the site outbound, from the connection point to the gateway in Azure; nothing
-reaches the connection point from the internet. Putting a firewall or WAF in front of the CMG is
-unsupported.
-Fix: remove the system from the entry's systems. If the system also hosts internet-facing roles, move
-the connection point to another system.`,
-		Source: "facts R-PRX-10",
-		Check:  checkProxyInFrontOfCMG,
+		Code: "IB407", Name: "proxy-in-front-of-cmg", Severity: diag.Info, Severities: "—",
+		Summary: "retired: a CMG connection point may share a server that a proxy publishes; never reported",
+		Explain: `Retired: ibcmc no longer reports this rule, and the code stays reserved.
+What it did: it refused a publishing entry that publishes a system with the cmgConnectionPoint role.
+Why it was retired: the connection point only connects outbound to the CMG in Azure ("You don't need to
+open any inbound ports to your on-premises network"), so publishing its server for other roles exposes
+nothing of the CMG. Microsoft allows the role next to internet-facing roles: "At least one on-premises
+Windows server to host the CMG connection point. You can colocate this role with other Configuration
+Manager site system roles." What Microsoft forbids is a firewall in front of the CMG service in Azure,
+which a design's publishing entries cannot express.
+Fix: nothing. A system that hosts the connection point and internet-facing roles may be published for
+those roles.
+See also: ` + learn.CMGDataFlow,
+		Source: learn.CMGPlan,
 	})
 }
 
@@ -207,21 +222,6 @@ func checkPublishingNonInternet(p *plan.Plan, r *Reporter) {
 			case s.InternetFQDN == "":
 				r.Error(path, hint, "publishing entry %q publishes system %q, which has no fqdn.internet", pub.Name, s.Name)
 			}
-		}
-	}
-}
-
-func checkProxyInFrontOfCMG(p *plan.Plan, r *Reporter) {
-	for _, pub := range p.Publishing {
-		for i, name := range pub.Systems {
-			s := p.System(name)
-			if s == nil || s.Roles.CMGConnectionPoint == nil {
-				continue
-			}
-			r.Error(plan.Index(plan.Join(pub.Path, "systems"), i),
-				"remove the system from systems; the CMG connection point only connects outbound",
-				"publishing entry %q publishes system %q, which has the cmgConnectionPoint role: CMG traffic is never published through a proxy",
-				pub.Name, s.Name)
 		}
 	}
 }

@@ -20,10 +20,10 @@ authorities (pki.issuer, parent, trustedRoots of the site and of each CMG, cmg.c
 systems (publishing.systems, install.mp, install.downloadMP, install.fallbackStatusPoint,
 cmg.connectionPoints, cmg.managementPoint, site.softwareUpdates.syncPoint) and gateways (clients.cmg).
 The zone "internet" always exists.
-Why: a dangling name silently drops flows, certificates or command-line properties.
+Why: a dangling name would silently drop flows, certificates or command-line properties.
 Fix: correct the spelling (names are case-sensitive) or add the missing entry. The message lists the
 names that do exist.`,
-		Source: "design-language.md",
+		Source: "",
 		Check:  checkReferences,
 	})
 }
@@ -117,7 +117,11 @@ func hint(k refKind) string {
 	for i, n := range have {
 		quoted[i] = fmt.Sprintf("%q", n)
 	}
-	return fmt.Sprintf("known %ss: %s%s", k.kind, strings.Join(quoted, ", "), more)
+	plural := k.kind + "s"
+	if strings.HasSuffix(k.kind, "y") {
+		plural = strings.TrimSuffix(k.kind, "y") + "ies"
+	}
+	return fmt.Sprintf("known %s: %s%s", plural, strings.Join(quoted, ", "), more)
 }
 
 func names[T any](items []T, name func(T) string) []string {

@@ -22,7 +22,7 @@ type Rule struct {
 	Severities string
 	Summary    string // one line, for `ibcmc explain` listings and SARIF
 	Explain    string // what the rule checks, why it matters, how to fix it, and any reading we chose
-	Source     string // seed file or facts section
+	Source     string // the Microsoft Learn page the rule rests on; empty for ibcmc's own checks
 	// Check inspects the plan; nil for rules reported elsewhere (IB000 comes from the CUE evaluator).
 	Check func(p *plan.Plan, r *Reporter)
 }
@@ -52,6 +52,9 @@ func All() []*Rule {
 	return out
 }
 
+// Retired reports a code that is reserved and never reported again.
+func (r *Rule) Retired() bool { return r.Severities == "—" }
+
 // Lookup returns the rule with the code, or nil.
 func Lookup(code string) *Rule { return registry[code] }
 
@@ -59,6 +62,9 @@ func Lookup(code string) *Rule { return registry[code] }
 func Infos() []diag.RuleInfo {
 	var out []diag.RuleInfo
 	for _, r := range All() {
+		if r.Retired() {
+			continue // reserved codes are never reported, so SARIF does not list them
+		}
 		out = append(out, diag.RuleInfo{Code: r.Code, Name: r.Name, Summary: r.Summary, Severity: r.Severity})
 	}
 	return out

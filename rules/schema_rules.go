@@ -18,9 +18,9 @@ its enumeration or range, a malformed FQDN, IP address, CIDR or URL, or two file
 different values all fail here, with the position CUE reports.
 Why: every later check and every artifact relies on a well-formed design; a typo that silently dropped a
 role would produce configs that look right and are not.
-Fix: correct the value at the reported position. Unknown fields are usually misspellings of a field listed
-in spec/design-language.md. A system must also name at least one of fqdn.intranet and fqdn.internet.`,
-		Source: "design-language.md",
+Fix: correct the value at the reported position. Unknown fields are usually misspellings of a field that
+` + "`ibcmc schema`" + ` lists. A system must also name at least one of fqdn.intranet and fqdn.internet.`,
+		Source: "",
 	})
 	register(&Rule{
 		Code: "IB215", Name: "unsafe-name", Severity: diag.Error, Severities: "E",
@@ -34,7 +34,7 @@ Why: a name such as "../../etc/x" or "C:\\x" must never write outside the output
 such as "CON" produces a file Windows cannot open. ibcmc refuses such names rather than silently
 renaming them, so that the file a reviewer reads is the name the design wrote.
 Fix: rename the entry.`,
-		Source: "spec/outputs.md (artifact tree)",
+		Source: "",
 		Check:  checkUnsafeNames,
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -13,17 +14,23 @@ import (
 func init() {
 	register(&Rule{
 		Code: "IB101", Name: "secondary-site-internet", Severity: diag.Error, Severities: "E",
-		Summary: "a secondary site cannot serve internet clients: no internet-facing roles, no internet populations",
+		Summary: "clients are assigned to a secondary or central administration site, or a secondary site has internet-facing roles",
 		Explain: `What: site.type is "secondary" while a system has an internet-facing role (a role whose allow
-includes internet) or a client population is an internet population (internetOnly, intranetAndInternet,
-or via a CMG).
-Why: secondary sites don't support client connections from untrusted locations; internet-facing roles
-and internet clients belong to a primary site.
-Fix: describe the primary site the internet clients are assigned to (site.type "primary", its code and
-server), or remove the internet-facing roles and internet populations from this design.
-Reading: one finding at site.type, which is the field to change; the message names every internet-facing
-system and internet population that needs a primary site.`,
-		Source: "001 (secondary sites don't support clients from untrusted locations)",
+includes internet) or any client population exists; or site.type is "cas" while any client population
+exists.
+Why: clients are assigned to primary sites only: Microsoft's documentation says "You can't assign a client
+to a central administration site or a secondary site." The design's populations are assigned to the site
+it describes (their SMSSITECODE), so on a secondary site or a central administration site they never
+register. Roles that accept connections from untrusted locations, like the internet, are supported at
+primary sites only: "secondary sites do not support client connections from untrusted locations".
+Fix: describe the primary site the clients are assigned to (site.type "primary", with its code and
+server), with the internet-facing roles; or remove the client populations and internet-facing roles from
+the design of the secondary site or central administration site.
+Reading: one finding at site.type, which is the field to change, naming every internet-facing system and
+every population that needs a primary site. Intranet-only populations count too: no client of any kind
+can be assigned to these sites.
+See also: ` + learn.PlanIBCM + ` (roles for untrusted locations are supported at primary sites).`,
+		Source: learn.AssignClients,
 		Check:  checkSecondarySiteInternet,
 	})
 	register(&Rule{
@@ -31,13 +38,13 @@ system and internet population that needs a primary site.`,
 		Summary: "internet clients need \"Use PKI client certificate when available\" turned on",
 		Explain: `What: site.communication.usePKIClientCert is false while the design has an internet-facing role, a
 via "ibcm" internet population, or an auth "pki" population via a CMG.
-Why: internet-based client management authenticates clients with their PKI client certificate, and a
-CMG authenticates PKI clients the same way; with the site option off, clients present no certificate and
-internet-facing management points refuse them.
+Why: internet-based client management requires that clients and the site systems they connect to use PKI
+certificates, and a CMG authenticates PKI clients the same way; with the site option off, clients present
+no certificate and internet-facing management points refuse them.
 Fix: set site.communication.usePKIClientCert: true (Site properties > Communication Security > "Use PKI
 client certificate (client authentication capability) when available").
 Reading: one finding at the site option, naming what needs it.`,
-		Source: "001 Prerequisites, facts R-IBCM-13, R-CMG-09",
+		Source: learn.PlanIBCM,
 		Check:  checkPKIClientCert,
 	})
 	register(&Rule{
@@ -48,19 +55,21 @@ Manager-generated certificates). A warning when site.version is before 2403, an 
 Why: HTTP client communication is deprecated since 2103 and its support ended with the first release
 after April 1, 2024, which is 2403.
 Fix: set clientConnections to "https" (HTTPS only, PKI) or "ehttp" (HTTPS or HTTP with "Use Configuration
-Manager-generated certificates for HTTP site systems").`,
-		Source: "002, 003 (deprecated since 2103), facts R-DEP-01",
+Manager-generated certificates for HTTP site systems").
+See also: ` + learn.EnhancedHTTP + ` (Enhanced HTTP).`,
+		Source: learn.Deprecated,
 		Check:  checkHTTPClientCommunication,
 	})
 	register(&Rule{
 		Code: "IB104", Name: "reserved-site-code", Severity: diag.Error, Severities: "E",
-		Summary: "the site code is a reserved name (AUX, CON, NUL, PRN, SMS)",
-		Explain: `What: site.code is AUX, CON, NUL, PRN or SMS.
-Why: Configuration Manager setup refuses these site codes: the first four are Windows device names
-and SMS is reserved for the product's own use (folders, shares and WMI namespaces are named after it).
-Fix: choose another three-character code of letters and digits; a site code cannot be changed after
-installation.`,
-		Source: "product rule for site codes",
+		Summary: "the site code is a reserved name (AUX, CON, NUL, PRN, SMS, ENV)",
+		Explain: `What: site.code is AUX, CON, NUL, PRN, SMS or ENV (compared case-insensitively).
+Why: Microsoft's site preparation guidance says never to use these names for the site code: they are
+reserved for Configuration Manager and Windows (AUX, CON, NUL and PRN are Windows device names; SMS
+names the product's own folders, shares and WMI namespaces; ENV is reserved too).
+Fix: choose another three-character code of letters and digits, before installation: changing the site
+code after the site is installed is not supported.`,
+		Source: learn.PrepareSites,
 		Check:  checkReservedSiteCode,
 	})
 	register(&Rule{
@@ -75,7 +84,7 @@ device policy only and user deployments silently never arrive.
 Fix: set both settings to true, or remove userPolicy from the population's features.
 Reading: one finding per setting that is off, at that setting, naming the populations that need it
 (both settings apply to CMG clients as well as to IBCM clients).`,
-		Source: "001 (note under Prerequisites)",
+		Source: learn.PlanIBCM,
 		Check:  checkUserPolicySettings,
 	})
 	register(&Rule{
@@ -83,43 +92,57 @@ Reading: one finding per setting that is off, at that setting, naming the popula
 		Summary: "a population uses a CMG but the client setting \"Enable clients to use a cloud management gateway\" is off",
 		Explain: `What: a client population has via "cmg" while site.clientSettings.cloudManagementGateway is false.
 Why: clients use a cloud management gateway only when the client setting Cloud Services > "Enable clients
-to use a cloud management gateway" is Yes; with it off they never contact the gateway.
-Fix: set site.clientSettings.cloudManagementGateway: true, or move the population to via "ibcm".`,
-		Source: "facts R-CMG-11",
+to use a cloud management gateway" is Yes; with it off they never contact the gateway. The product's
+default is Yes ("By default all clients receive CMG policy"), and so is ibcmc's: only a design that
+turns the setting off is reported.
+Fix: set site.clientSettings.cloudManagementGateway: true (or remove it, to keep the default), or move the
+population to via "ibcm".
+Reading: the setting is the default client settings' value; a custom client settings object deployed to
+the population's collection can differ, which a design does not describe.`,
+		Source: learn.CMGClients,
 		Check:  checkCMGClientSetting,
 	})
 }
 
-// reservedSiteCodes are the codes setup refuses.
-var reservedSiteCodes = map[string]bool{"AUX": true, "CON": true, "NUL": true, "PRN": true, "SMS": true}
+// reservedSiteCodes are the names Microsoft says never to use as a site code.
+var reservedSiteCodes = map[string]bool{"AUX": true, "CON": true, "NUL": true, "PRN": true, "SMS": true, "ENV": true}
 
 func checkSecondarySiteInternet(p *plan.Plan, r *Reporter) {
-	if p.Site.Type != "secondary" {
+	var kind string
+	switch p.Site.Type {
+	case "secondary":
+		kind = "secondary site"
+	case "cas":
+		kind = "central administration site"
+	default:
 		return
 	}
 	var systems, pops []string
-	for _, s := range p.Systems {
-		if s.InternetFacing() {
-			systems = append(systems, s.Name)
+	if p.Site.Type == "secondary" {
+		for _, s := range p.Systems {
+			if s.InternetFacing() {
+				systems = append(systems, s.Name)
+			}
 		}
 	}
 	for _, c := range p.Clients {
-		if c.Internet() {
-			pops = append(pops, c.Name)
-		}
+		pops = append(pops, c.Name)
 	}
 	var what []string
-	if len(systems) > 0 {
-		what = append(what, "internet-facing systems "+quotedList(systems))
-	}
 	if len(pops) > 0 {
-		what = append(what, "internet client populations "+quotedList(pops))
+		what = append(what, fmt.Sprintf("client populations %s are assigned to %s %s, but clients can't be assigned to a %s", quotedList(pops), kind, p.Site.Code, kind))
+	}
+	if len(systems) > 0 {
+		what = append(what, fmt.Sprintf("internet-facing systems %s belong to %s %s, but a secondary site doesn't support client connections from the internet", quotedList(systems), kind, p.Site.Code))
 	}
 	if len(what) == 0 {
 		return
 	}
-	r.Error("site.type", `design the primary site (type "primary") the internet clients are assigned to; a secondary site serves intranet clients only`,
-		"secondary site %s cannot serve clients from the internet, but the design has %s", p.Site.Code, strings.Join(what, " and "))
+	hint := `describe the primary site (type "primary") the clients are assigned to`
+	if len(systems) > 0 {
+		hint += ", with its internet-facing roles"
+	}
+	r.Error("site.type", hint, "%s", strings.Join(what, "; "))
 }
 
 func checkPKIClientCert(p *plan.Plan, r *Reporter) {
@@ -162,8 +185,8 @@ func checkHTTPClientCommunication(p *plan.Plan, r *Reporter) {
 
 func checkReservedSiteCode(p *plan.Plan, r *Reporter) {
 	if reservedSiteCodes[strings.ToUpper(p.Site.Code)] {
-		r.Error("site.code", "choose another three-character site code; AUX, CON, NUL, PRN and SMS are reserved",
-			"site code %q is reserved", p.Site.Code)
+		r.Error("site.code", "choose another three-character site code before installing the site; AUX, CON, NUL, PRN, SMS and ENV are reserved",
+			"site code %q is reserved for Configuration Manager or Windows", p.Site.Code)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -17,24 +18,25 @@ func init() {
 		Summary: "a system with an internet-facing role has no fqdn.internet",
 		Explain: `What: a role's allow includes internet ("internet" or "intranetAndInternet") and its system has no
 fqdn.internet.
-Why: internet clients reach internet-facing site systems by a public DNS name, which the site system's
-properties ("Specify an FQDN for this site system for use on the Internet") and its web server
-certificate must carry.
+Why: internet clients reach internet-facing site systems by their internet FQDN, which must be registered
+as a host entry on public DNS servers; the site system's properties ("Specify an FQDN for this site system
+for use on the Internet") and its web server certificate carry it.
 Fix: add fqdn.internet with the public name (and register its public DNS host record), or set the role's
 allow to "intranet".
 Reading: one finding per system, at fqdn.internet, naming its internet-facing roles.`,
-		Source: "000 (public DNS name), 001",
+		Source: learn.PlanIBCM,
 		Check:  checkInternetFQDN,
 	})
 	register(&Rule{
 		Code: "IB202", Name: "internet-system-not-domain-joined", Severity: diag.Error, Severities: "E",
 		Summary: "an internet-facing system is not joined to an Active Directory domain",
 		Explain: `What: a system with an internet-facing role has no forest.
-Why: internet-based site systems must be members of an Active Directory domain; the domain may be an
-untrusted perimeter forest, but a workgroup server cannot host them.
+Why: site systems that support internet-based client management "must be in an Active Directory domain";
+the domain may be in an untrusted perimeter forest (they need no trust with the site server's forest),
+but a workgroup server cannot host them.
 Fix: join the server to a domain and set forest (for a perimeter forest, see IB203 and IB204 for the
 accounts the site then needs).`,
-		Source: "000 (must be domain joined), 001 Prerequisites",
+		Source: learn.PlanIBCM,
 		Check:  checkInternetSystemDomainJoined,
 	})
 	register(&Rule{
@@ -52,7 +54,7 @@ administrator rights on it (a name only; never a password).
 Reading: one finding per missing field, at that field. A system whose forest is not defined in the design
 is left to IB211, which reports the unknown name. A one-way trust (a perimeter forest that trusts the
 site's forest) is not a two-way trust, so the system counts as untrusted.`,
-		Source: "002 Scenario 2",
+		Source: learn.CommunicationsEndpoints,
 		Check:  checkUntrustedSiteServerInitiates,
 	})
 	register(&Rule{
@@ -65,28 +67,34 @@ account cannot log on to SQL Server, so the role needs a Management Point (or En
 Connection Account.
 Fix: set databaseAccount to an account SQL Server accepts (a name only; never a password).
 Reading: a system whose forest is not defined in the design is left to IB211.`,
-		Source: "002 Scenario 2",
+		Source: learn.CommunicationsEndpoints,
 		Check:  checkUntrustedDatabaseAccount,
 	})
 	register(&Rule{
 		Code: "IB205", Name: "internet-role-over-http", Severity: diag.Error, Severities: "E",
 		Summary: "an internet-facing management point or distribution point uses HTTP",
 		Explain: `What: a managementPoint or distributionPoint whose allow includes internet has connections "http".
-Why: internet-based client management works only over HTTPS with PKI certificates; an HTTP management
-point or distribution point never accepts internet clients.
+Why: internet-based client management requires that clients and the site systems they connect to use PKI
+certificates, with traffic encrypted by TLS; an HTTP management point or distribution point never accepts
+internet clients.
 Fix: set connections: "https" (and issue the role's PKI certificate), or set allow to "intranet".`,
-		Source: "001, 000",
+		Source: learn.PlanIBCM,
 		Check:  checkInternetRoleOverHTTP,
 	})
 	register(&Rule{
 		Code: "IB206", Name: "fallback-status-point-shared", Severity: diag.Warning, Severities: "W",
-		Summary: "a fallback status point shares its server with other roles",
-		Explain: `What: a fallbackStatusPoint on a system that has other roles.
+		Summary: "in production, a fallback status point shares its server with other roles, the site server or the site database",
+		Explain: `What: site.environment is "production" and a fallbackStatusPoint is on a machine that does something
+else: its systems entry has other roles, or the entry's intranet FQDN is site.server or
+site.database.server (the site server or the site database server is the same machine).
 Why: the fallback status point accepts unauthenticated HTTP from any client (by design, so that clients
-with certificate problems can report them). Microsoft recommends a dedicated server with extra hardening,
-so that this open door leads to nothing else.
-Fix: move the fallback status point to a system of its own, or the other roles away from it.`,
-		Source: "facts R-TOP-06",
+with certificate problems can report them). Microsoft says to "always dedicate a server to running the
+fallback status point" and not to install other site system roles on the same server in a production
+environment, so that this open door leads to nothing else.
+Fix: move the fallback status point to a server of its own, or the other roles away from it.
+Reading: a lab (site.environment "lab") is not reported, since the guidance is for production. The site
+server and the database server count as other roles: they are the most valuable servers of the site.`,
+		Source: learn.ClientRoles,
 		Check:  checkFallbackStatusPointShared,
 	})
 	register(&Rule{
@@ -100,7 +108,7 @@ Fix: nothing to fix if redundancy is the goal; place every internet-facing MP wh
 reach it well.
 Reading: one finding, at the allow of the first internet-facing management point (by system name),
 naming all of them.`,
-		Source: "000, 001 (client roaming)",
+		Source: learn.PlanIBCM,
 		Check:  checkSeveralInternetMPs,
 	})
 	register(&Rule{
@@ -113,7 +121,7 @@ enrollment point and enrollment proxy point (on-premises MDM and macOS enrollmen
 January 2022 and their support ended on March 31, 2024, the first release after that being 2403.
 Fix: remove the role; use Intune for certificate profiles and device enrollment.
 Reading: a certificate registration point before 2203 is supported and not reported.`,
-		Source: "001 warning, facts R-DEP-02/03",
+		Source: learn.Deprecated,
 		Check:  checkDeprecatedRoles,
 	})
 	register(&Rule{
@@ -125,8 +133,8 @@ Why: WSUS binds its SSL port from its HTTP port; a design with other ports produ
 proxy routes for ports WSUS does not listen on.
 Fix: set ports.https to the port WSUS uses (443 with HTTP 80, otherwise HTTP + 1).
 Reading: Microsoft's ports page says the HTTPS port is "1 or higher" than the HTTP port, while the client
-firewall page says "1 higher"; ibcmc takes HTTP + 1, the WSUS convention (facts §9 item 3).`,
-		Source: "facts §1.2",
+firewall page says "1 higher"; ibcmc takes HTTP + 1, the WSUS convention.`,
+		Source: learn.Ports,
 		Check:  checkSUPPorts,
 	})
 	register(&Rule{
@@ -135,11 +143,12 @@ firewall page says "1 higher"; ibcmc takes HTTP + 1, the WSUS convention (facts 
 		Explain: `What: a system with an internet-facing role sits in a zone of kind "intranet" and no publishing entry
 lists it in its systems.
 Why: internet clients cannot reach the intranet directly; they reach internet-facing systems placed in a
-perimeter network, or systems published through a web proxy or firewall.
+perimeter network, or internet-based site systems in the intranet "when they are published to the internet
+by using a web proxy server". Intervening firewalls must allow the client communication.
 Fix: place the system in a perimeter zone, or add it to the systems of a publishing entry.
 Reading: systems in perimeter zones are reachable by design and not reported; a system whose zone is not
 defined is left to IB211.`,
-		Source: "000 (firewalls / web proxy), 001",
+		Source: learn.PlanIBCM,
 		Check:  checkInternetRoleReachable,
 	})
 	register(&Rule{
@@ -147,11 +156,12 @@ defined is left to IB211.`,
 		Summary: "an internet FQDN uses a private suffix (.local, .lan, .internal, .corp, ...)",
 		Explain: `What: an internet FQDN (a system's fqdn.internet or a CMG's serviceName) ends in .local, .lan,
 .internal, .intranet, .corp, .home, .localdomain or .home.arpa (compared case-insensitively).
-Why: internet clients resolve these names in public DNS, and these suffixes are reserved for private use
-or not delegated, so no public host record can exist. A public CA cannot issue a certificate for them
+Why: the internet FQDN of an internet-based site system "must be registered as host entries on public DNS
+servers", and a CMG's service name is resolved in public DNS too. These suffixes are reserved for private
+use or not delegated, so no public host record can exist; a public CA cannot issue a certificate for them
 either.
 Fix: use a name in a public domain you own and register its public DNS host record.`,
-		Source: "000 (public DNS name), 001 (register public DNS host entries)",
+		Source: learn.PlanIBCM,
 		Check:  checkInternetFQDNPublic,
 	})
 	register(&Rule{
@@ -162,7 +172,7 @@ Why: firewall rules for the flows to and from it then name hosts instead of addr
 firewalls cannot use, and the perimeter rules are the ones that matter most.
 Fix: set address to the system's (or the proxy's internal) IP address.
 Reading: every publishing entry counts, since a proxy exists only to carry internet traffic.`,
-		Source: "design-language.md (address)",
+		Source: "",
 		Check:  checkZoneAddresses,
 	})
 	register(&Rule{
@@ -181,10 +191,59 @@ server is not domain-joined (an internet-facing system must be: IB202).
 Reading: intranet systems without an internet-facing role are not reported, since the intranet is
 rarely filtered between members and domain controllers. A forest the design does not define is left
 to IB211. One finding per system, at its forest.
-See also: https://learn.microsoft.com/troubleshoot/windows-server/active-directory/config-firewall-for-ad-domains-and-trusts
+See also: ` + learn.ADFirewall + `
 (the ports a domain member needs to its domain controllers).`,
-		Source: "https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/ports",
+		Source: learn.Ports,
 		Check:  checkDomainMemberWithoutDC,
+	})
+	register(&Rule{
+		Code: "IB221", Name: "internet-only-sup-one-name", Severity: diag.Error, Severities: "E",
+		Summary: "a software update point that accepts internet clients only is on a system without fqdn.intranet",
+		Explain: `What: a softwareUpdatePoint with allow "internet" on a system that has no fqdn.intranet.
+Why: Microsoft's certificate requirements say: "When the software update point accepts client connections
+from the internet only, the certificate must contain both the internet FQDN and the intranet FQDN." A
+system without an intranet FQDN cannot get that certificate, so its WSUS web services fail the TLS
+checks the site and its clients make.
+Fix: add fqdn.intranet with the server's intranet FQDN, so that its web server certificate request
+carries both names; or set the role's allow to "intranetAndInternet".
+Reading: one finding per system, at fqdn.intranet, the field to add.`,
+		Source: learn.PKICertificates,
+		Check:  checkInternetOnlySUPNames,
+	})
+	register(&Rule{
+		Code: "IB222", Name: "secondary-site-management-point", Severity: diag.Error, Severities: "E",
+		Summary: "a secondary site has a management point that is not on its site server",
+		Explain: `What: site.type is "secondary" and a managementPoint is on a system other than the site server
+(a systems entry whose FQDN is not site.server). Two management points cannot both be on the site
+server, so this also covers a secondary site with more than one.
+Why: "Each secondary site supports a single management point that must be installed on the secondary
+site server."
+Fix: keep one management point, on the systems entry of the secondary site server (its intranet FQDN is
+site.server), and remove the others.
+Reading: one finding per management point that is not on the site server, at its role.`,
+		Source: learn.SizeAndScale,
+		Check:  checkSecondarySiteManagementPoint,
+	})
+	register(&Rule{
+		Code: "IB223", Name: "untrusted-sup-without-wsus-account", Severity: diag.Error, Severities: "E",
+		Summary: "a software update point in an untrusted forest needs a wsusAccount (WSUS Server Connection account)",
+		Explain: `What: a softwareUpdatePoint on a system whose forest does not trust the site server's forest (the
+site's forest is not its own and not in its trusts), or on a system with no forest, has no wsusAccount.
+Why: the site server connects to the WSUS server of a software update point to configure it and to
+synchronize. Across a forest boundary its computer account is not accepted there; Microsoft says to
+"Specify a WSUS Server Connection account to connect to the WSUS server", besides the Site System
+Installation Account (IB203).
+Fix: set the role's wsusAccount to an account valid on the software update point's server (of its forest
+or of a forest it trusts; a local account on a workgroup server) that is a local administrator there and
+a member of its WSUS Administrators group (a name only; never a password).
+Reading: what matters is whether the site server's account is accepted on the WSUS server, so the
+direction of the trust decides: a perimeter forest that trusts the site's forest (a one-way trust, as in
+Microsoft's perimeter designs) accepts the site server's computer account and needs no WSUS Server
+Connection account, even though IB203 still asks for an installation account across that one-way trust. A
+workgroup server counts as untrusted, as for IB203 and IB204. A system whose forest is not defined in the
+design is left to IB211.`,
+		Source: learn.PlanSoftwareUpdates,
+		Check:  checkUntrustedSUPAccount,
 	})
 }
 
@@ -198,6 +257,15 @@ func untrustedKnown(p *plan.Plan, s *plan.System) (untrusted, known bool) {
 		return false, false
 	}
 	return p.Untrusted(s), true
+}
+
+// accountOf says where an account for a system must be valid, for hints: its forest, or the server itself
+// when it is in a workgroup.
+func accountOf(s *plan.System) string {
+	if s.Forest == "" {
+		return "a local account of the workgroup server"
+	}
+	return fmt.Sprintf("an account valid in forest %q", s.Forest)
 }
 
 // untrustedReason says why a system counts as untrusted, for messages.
@@ -252,7 +320,7 @@ func checkUntrustedSiteServerInitiates(p *plan.Plan, r *Reporter) {
 				"%s, so the site server must initiate connections to it", why)
 		}
 		if s.InstallAccount == "" {
-			r.Error(plan.Join(s.Path, "installAccount"), "set installAccount to a Site System Installation Account valid in the system's forest (a name only)",
+			r.Error(plan.Join(s.Path, "installAccount"), fmt.Sprintf("set installAccount to the Site System Installation Account, %s with local administrator rights on it (a name only)", accountOf(s)),
 				"%s, so the site server needs a Site System Installation Account to connect to it", why)
 		}
 	}
@@ -292,6 +360,9 @@ func checkInternetRoleOverHTTP(p *plan.Plan, r *Reporter) {
 }
 
 func checkFallbackStatusPointShared(p *plan.Plan, r *Reporter) {
+	if p.Site.Environment != "production" {
+		return
+	}
 	for _, s := range p.Systems {
 		fsp := s.Roles.FallbackStatusPoint
 		if fsp == nil {
@@ -303,11 +374,19 @@ func checkFallbackStatusPointShared(p *plan.Plan, r *Reporter) {
 				others = append(others, role.Kind)
 			}
 		}
+		// The site server and the database server are machines, not systems entries: a systems entry with
+		// the same intranet FQDN is that machine.
+		if s.IntranetFQDN != "" && strings.EqualFold(s.IntranetFQDN, p.Site.Server) {
+			others = append(others, "the site server")
+		}
+		if s.IntranetFQDN != "" && strings.EqualFold(s.IntranetFQDN, p.Site.Database.Server) {
+			others = append(others, "the site database server")
+		}
 		if len(others) == 0 {
 			continue
 		}
-		r.Warn(fsp.Path, "put the fallback status point on a dedicated, hardened server",
-			"fallback status point on %q accepts unauthenticated HTTP and shares the server with %s", s.Name, strings.Join(others, ", "))
+		r.Warn(fsp.Path, "in production, put the fallback status point on a dedicated, hardened server",
+			"fallback status point on %q accepts unauthenticated HTTP and shares its server with %s", s.Name, limitList(others))
 	}
 }
 
@@ -452,5 +531,52 @@ func checkDomainMemberWithoutDC(p *plan.Plan, r *Reporter) {
 		r.Warn(plan.Join(s.Path, "forest"),
 			fmt.Sprintf("add the forest's domain controllers under %s (fqdn, address, zone), or remove forest if the server is not domain-joined", plan.Join(f.Path, "domainControllers")),
 			"system %q is a member of forest %q, which lists no domain controller: its flows to a domain controller (Kerberos, LDAP, DNS, time) cannot be derived, and a firewall built from the flows blocks its logons", s.Name, f.Name)
+	}
+}
+
+func checkInternetOnlySUPNames(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		sup := s.Roles.SoftwareUpdatePoint
+		if sup == nil || sup.Allow != plan.AllowInternet || s.IntranetFQDN != "" {
+			continue
+		}
+		r.Error(plan.Join(s.Path, "fqdn", "intranet"), "add fqdn.intranet with the server's intranet FQDN, or set the software update point's allow to \"intranetAndInternet\"",
+			"software update point on %q accepts internet clients only, so its certificate must carry both its internet and its intranet FQDN, but the system has no intranet FQDN", s.Name)
+	}
+}
+
+func checkSecondarySiteManagementPoint(p *plan.Plan, r *Reporter) {
+	if p.Site.Type != "secondary" {
+		return
+	}
+	server := p.SystemByFQDN(p.Site.Server)
+	for _, s := range p.Systems {
+		mp := s.Roles.ManagementPoint
+		if mp == nil || s == server {
+			continue
+		}
+		r.Error(mp.Path, fmt.Sprintf("remove this management point; the secondary site's only management point belongs on the systems entry of %s", p.Site.Server),
+			"secondary site %s supports a single management point, installed on its site server %s; system %q is another server", p.Site.Code, p.Site.Server, s.Name)
+	}
+}
+
+func checkUntrustedSUPAccount(p *plan.Plan, r *Reporter) {
+	for _, s := range p.Systems {
+		sup := s.Roles.SoftwareUpdatePoint
+		if sup == nil || sup.WSUSAccount != "" {
+			continue
+		}
+		if _, known := untrustedKnown(p, s); !known {
+			continue
+		}
+		why := fmt.Sprintf("system %q is not domain-joined", s.Name)
+		if s.Forest != "" {
+			if p.Trusts(s.Forest, p.Site.Forest) {
+				continue // the site server's account is accepted there
+			}
+			why = fmt.Sprintf("system %q is in forest %q, which does not trust the site's forest %q", s.Name, s.Forest, p.Site.Forest)
+		}
+		r.Error(plan.Join(sup.Path, "wsusAccount"), fmt.Sprintf("set wsusAccount to the WSUS Server Connection account, %s (a name only)", accountOf(s)),
+			"%s, so the site server needs a WSUS Server Connection account to connect to its software update point", why)
 	}
 }

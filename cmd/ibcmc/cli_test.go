@@ -180,7 +180,7 @@ func TestExplain(t *testing.T) {
 		t.Errorf("list: exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, "explain", "ib212")
-	if code != 0 || !strings.HasPrefix(out, "IB212 invalid-or-duplicate-fqdn (error)") || !strings.Contains(out, "Source: design-language.md") {
+	if code != 0 || !strings.HasPrefix(out, "IB212 invalid-or-duplicate-fqdn (error)") || !strings.Contains(out, "Source: ibcmc's own check (no Microsoft document states it)") {
 		t.Errorf("IB212: exit %d\n%s", code, out)
 	}
 }

@@ -22,12 +22,16 @@ func (c *explainCmd) Run(e *env) error {
 	if r == nil {
 		return &exitError{code: exitUsage, msg: fmt.Sprintf("no rule %q; `ibcmc explain` lists them", c.Code)}
 	}
-	fmt.Fprintf(e.stdout, "%s %s (%s)\n\n%s\n\n%s\n\nSource: %s\n", r.Code, r.Name, severityWords(r.Severities), r.Summary, r.Explain, r.Source)
+	source := r.Source
+	if source == "" {
+		source = "ibcmc's own check (no Microsoft document states it)"
+	}
+	fmt.Fprintf(e.stdout, "%s %s (%s)\n\n%s\n\n%s\n\nSource: %s\n", r.Code, r.Name, severityWords(r.Severities), r.Summary, r.Explain, source)
 	return nil
 }
 
 func severityWords(s string) string {
-	words := map[string]string{"E": "error", "W": "warning", "I": "info"}
+	words := map[string]string{"E": "error", "W": "warning", "I": "info", "—": "retired: never reported"}
 	parts := strings.Split(s, "/")
 	for i, p := range parts {
 		parts[i] = words[p]

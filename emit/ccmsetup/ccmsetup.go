@@ -1,6 +1,8 @@
 // Package ccmsetup writes ccmsetup/<population>.cmd: per client population, a batch file whose comments
 // explain every parameter and property and the design field it came from, followed by the command line.
-// Files use CRLF line endings, as cmd.exe and Windows editors expect.
+// For Group Policy and software update-based installation, where nobody runs ccmsetup with a line, the file
+// prints the arguments for the ConfigMgrInstallation.adm setting instead. Files use CRLF line endings, as
+// cmd.exe and Windows editors expect.
 package ccmsetup
 
 import (
@@ -39,7 +41,8 @@ func (s *script) rem(text string) {
 }
 
 func render(p *plan.Plan, prof *plan.InstallProfile, o emit.Options) ([]byte, error) {
-	line, err := commandLine(prof)
+	groupPolicy := plan.GroupPolicyArguments(prof.Method)
+	line, err := commandLine(prof, groupPolicy)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +74,15 @@ func render(p *plan.Plan, prof *plan.InstallProfile, o emit.Options) ([]byte, er
 		}
 	}
 	s.rem("")
+	if groupPolicy {
+		if !ascii(line) {
+			s.raw("chcp 65001 >nul")
+		}
+		// echo( prints the rest of the line as it is, whatever it starts with; the arguments are escaped for
+		// cmd.exe exactly as on a command line, so what it prints is the arguments themselves.
+		s.raw("echo(" + line)
+		return []byte(strings.Join(s.lines, "\r\n") + "\r\n"), nil
+	}
 	if prof.TokenEnv != "" {
 		// Fail before ccmsetup runs without a token: it would install a client that can never register.
 		s.raw("if not defined " + prof.TokenEnv + " (")
@@ -112,7 +124,15 @@ func describe(s *script, p *plan.Plan, prof *plan.InstallProfile) {
 		count = fmt.Sprintf("%d clients, ", c.Count)
 	}
 	s.rem(fmt.Sprintf("%sjoin %s, management %s, authentication %s, via %s.", count, c.Join, c.Management, c.Auth, c.Via))
-	s.rem(fmt.Sprintf("Install method %s, from %s. Copy this file next to %s and run it as an administrator.", c.Install.Method, c.Install.From, prof.Program))
+	switch {
+	case plan.GroupPolicyArguments(c.Install.Method):
+		s.rem(fmt.Sprintf("Install method %s, from %s. This file installs nothing: it prints the ccmsetup arguments that Group Policy provisions through ConfigMgrInstallation.adm (%s.cmd | clip copies them).",
+			c.Install.Method, c.Install.From, prof.ID))
+	case c.Install.Method == plan.InstallLogonScript:
+		s.rem(fmt.Sprintf("Install method %s, from %s. Copy this file next to %s and run it from the users' logon script.", c.Install.Method, c.Install.From, prof.Program))
+	default:
+		s.rem(fmt.Sprintf("Install method %s, from %s. Copy this file next to %s and run it as an administrator.", c.Install.Method, c.Install.From, prof.Program))
+	}
 }
 
 // explain writes one parameter or property as it appears on the line, what it does, and where it came from.
@@ -150,8 +170,10 @@ func quoteForDisplay(v string) string {
 }
 
 // commandLine renders the profile's line for a batch file: the canonical line of the plan with every
-// design value escaped for cmd.exe. An unsafe value is an error: the line is never written with it.
-func commandLine(prof *plan.InstallProfile) (string, error) {
+// design value escaped for cmd.exe. An unsafe value is an error: the line is never written with it. With
+// groupPolicy it is the arguments alone, to be printed, and a variable reference stays literal: Group
+// Policy would store whatever it expanded to.
+func commandLine(prof *plan.InstallProfile, groupPolicy bool) (string, error) {
 	nested := prof.Program == "ccmsetup.msi"
 	var args []string
 	for _, x := range append(append([]plan.Param{}, prof.Params...), prof.Properties...) {
@@ -159,9 +181,15 @@ func commandLine(prof *plan.InstallProfile) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", x.Name, err)
 		}
+		if groupPolicy && x.EnvRef {
+			a = strings.ReplaceAll(a, "%", "%%")
+		}
 		args = append(args, a)
 	}
 	inner := strings.Join(args, " ")
+	if groupPolicy {
+		return inner, nil
+	}
 	if nested {
 		return `ccmsetup.msi CCMSETUPCMD="` + inner + `"`, nil
 	}

@@ -32,7 +32,7 @@ func compileExample(t *testing.T, name string) *plan.Plan {
 	return res.Plan
 }
 
-// TestContosoFile: the whole file for the seed's population, comments and all, with CRLF line endings.
+// TestContosoFile: the whole file for the contoso population, comments and all, with CRLF line endings.
 func TestContosoFile(t *testing.T) {
 	p := compileExample(t, "contoso-ibcm")
 	files, err := ccmsetup.Emit(p, emit.Options{ToolVersion: "test"})
@@ -112,6 +112,19 @@ func TestExampleFiles(t *testing.T) {
 				if lines[0]+"\n" != emit.Provenance(emit.Batch, p, o) {
 					t.Errorf("%s: first line %q is not the provenance", f.Path, lines[0])
 				}
+				if plan.GroupPolicyArguments(prof.Method) {
+					// Group Policy runs no line: the file prints the arguments and runs nothing else.
+					last := lines[len(lines)-1]
+					if got := strings.ReplaceAll(strings.TrimPrefix(last, "echo("), "%%", "%"); !strings.HasPrefix(last, "echo(") || got != prof.CommandLine {
+						t.Errorf("%s: last line %q does not print the arguments %s", f.Path, last, prof.CommandLine)
+					}
+					for _, l := range lines[3 : len(lines)-1] {
+						if !strings.HasPrefix(l, "REM ") && l != "REM" {
+							t.Errorf("%s: unexpected line %q", f.Path, l)
+						}
+					}
+					continue
+				}
 				if tail := strings.Join(lines[len(lines)-5:], "\n"); tail != "pushd \"%~dp0\"\n"+lines[len(lines)-4]+"\n"+epilogue {
 					t.Errorf("%s: the file does not end with the command line and its epilogue:\n%s", f.Path, tail)
 				}
@@ -155,13 +168,117 @@ func TestTokenPopulationChecksVariable(t *testing.T) {
 		"    exit /b 1\r\n" +
 		")\r\n" +
 		"pushd \"%~dp0\"\r\n" +
-		"ccmsetup.exe /mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 CCMALWAYSINF=1\r\n" +
+		"ccmsetup.exe /mp:https://cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941 /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=WGB SMSMP=https://cmmp01.woodgrove.local CCMHOSTNAME=cmg.woodgrovebank.com/CCM_Proxy_MutualAuth/72057594037927941\r\n" +
 		strings.ReplaceAll(epilogue, "\n", "\r\n") + "\r\n"
 	if !strings.HasSuffix(kiosks, want) {
 		t.Errorf("lobby-kiosks.cmd does not end with the token check and line:\n%s", kiosks)
 	}
 	if !strings.Contains(kiosks, "REM   /regtoken:<token from the environment variable IBCMC_BULK_TOKEN>\r\n") {
 		t.Errorf("lobby-kiosks.cmd does not explain /regtoken:\n%s", kiosks)
+	}
+}
+
+// TestGroupPolicyFile: a Group Policy population's file runs nothing. It says what to assign (CCMSetup.msi,
+// without properties) and prints the arguments for the CCMSetup setting of ConfigMgrInstallation.adm, with
+// their length against the template's default limit.
+func TestGroupPolicyFile(t *testing.T) {
+	p := compileExample(t, "fabrikam-perimeter")
+	files, err := ccmsetup.Emit(p, emit.Options{ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	for _, f := range files {
+		if f.Path == "ccmsetup/roaming-laptops.cmd" {
+			text = string(f.Content)
+		}
+	}
+	for _, want := range []string{
+		"\r\nREM Install method gpo, from intranet. This file installs nothing: it prints the ccmsetup arguments that Group Policy provisions through ConfigMgrInstallation.adm (roaming-laptops.cmd | clip copies them).\r\n",
+		"\r\nREM Notes:\r\n" +
+			"REM   - Group Policy: assign CCMSetup.msi (<ConfigMgr installation directory>\\bin\\i386 on the site server) to the computers with Group Policy software installation; properties can't be added to it.\r\n" +
+			"REM   - ConfigMgrInstallation.adm (TOOLS\\ConfigMgrADMTemplates on the installation media): in a Group Policy object for the same computers, enable Configure Client Deployment Settings and enter the arguments shown here in the CCMSetup box; by default the template accepts at most 255 characters (these have 227).\r\n" +
+			"REM\r\n" +
+			`echo(/UsePKICert SMSSITECODE=FAB SMSMP=https://cmmp01.corp.fabrikam.com CCMHOSTNAME=ibcm.fabrikam.com FSP=fsp.fabrikam.com CCMFIRSTCERT=1 CCMCERTSEL=SubjectStr:corp.fabrikam.com CCMCERTISSUERS="CN=Fabrikam Root CA; O=Fabrikam; C=US"` + "\r\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("roaming-laptops.cmd lacks\n%s\nin:\n%s", want, text)
+		}
+	}
+	if !strings.HasSuffix(text, `C=US"`+"\r\n") {
+		t.Errorf("roaming-laptops.cmd does not end with the printed arguments:\n%s", text)
+	}
+	for _, l := range strings.Split(text, "\r\n") {
+		if strings.HasPrefix(l, "ccmsetup") || strings.HasPrefix(l, "pushd") || strings.HasPrefix(l, "msiexec") {
+			t.Errorf("a Group Policy file runs %q", l)
+		}
+	}
+}
+
+// TestGroupPolicyFileHostile: the printed arguments are exactly the plan's, metacharacters stay inside
+// quotes, and a token reference is printed as the reference, never expanded into what an administrator
+// would paste into a Group Policy object.
+func TestGroupPolicyFileHostile(t *testing.T) {
+	p := hostilePlan("k", []plan.Param{
+		{Name: "/regtoken", Value: "%IBCMC_BULK_TOKEN%", EnvRef: true, Origin: "clients.k.auth"},
+	}, []plan.Param{
+		{Name: "SMSSITECODE", Value: "P01", Origin: "site.code"},
+		{Name: "CCMCERTSEL", Value: "SubjectStr:a & b | c > d 100%", Origin: "clients.k.install.certificate.select"},
+	}, "CCMSetup.msi")
+	p.Installs[0].Method = plan.InstallGPO
+	p.Installs[0].TokenEnv = "IBCMC_BULK_TOKEN"
+	files, err := ccmsetup.Emit(p, emit.Options{ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(files[0].Content), "\r\n"), "\r\n")
+	last := lines[len(lines)-1]
+	want := `echo(/regtoken:%%IBCMC_BULK_TOKEN%% SMSSITECODE=P01 CCMCERTSEL="SubjectStr:a & b | c > d 100%%"`
+	if last != want {
+		t.Errorf("last line\n got: %s\nwant: %s", last, want)
+	}
+	if strings.Contains(string(files[0].Content), "if not defined") {
+		t.Error("a Group Policy file requires the token variable, which it never uses")
+	}
+	for i, l := range lines[:len(lines)-1] {
+		if i > 2 && !strings.HasPrefix(l, "REM") {
+			t.Errorf("line %d is not a comment: %q", i+1, l)
+		}
+	}
+}
+
+// TestLogonScriptFile: a logon script population's file runs ccmsetup.exe with /logon from the folder it
+// is copied to, and says so.
+func TestLogonScriptFile(t *testing.T) {
+	res := testdesign.CompileOne(t, `package site
+
+site: {code: "P01", server: "cm01.contoso.com", forest: "contoso.com"}
+forests: "contoso.com": {}
+zones: intranet: {kind: "intranet", cidrs: ["10.0.0.0/16"]}
+pki: {authorities: "Root": {subject: "CN=Root"}, issuer: "Root"}
+systems: mp1: {fqdn: intranet: "mp1.contoso.com", forest: "contoso.com", roles: managementPoint: {}}
+publishing: {}
+clients: desktops: {
+	join: "domain", forest: "contoso.com", management: "intranetOnly", features: []
+	install: {method: "logonScript", downloadMP: "mp1", certificate: firstCert: false}
+}
+`)
+	if res.Plan == nil {
+		t.Fatal(res.Diagnostics)
+	}
+	files, err := ccmsetup.Emit(res.Plan, emit.Options{ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(files[0].Content)
+	for _, want := range []string{
+		"\r\nREM Install method logonScript, from intranet. Copy this file next to ccmsetup.exe and run it from the users' logon script.\r\n",
+		"\r\nREM   /logon\r\nREM       Logon script: stop when any version of the client is already installed, so the client is not reinstalled at every logon.\r\nREM       From clients.desktops.install.method.\r\n",
+		"\r\npushd \"%~dp0\"\r\nccmsetup.exe /mp:mp1.contoso.com /logon /UsePKICert SMSSITECODE=P01\r\n" + strings.ReplaceAll(epilogue, "\n", "\r\n") + "\r\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("desktops.cmd lacks\n%q\nin:\n%s", want, text)
+		}
 	}
 }
 

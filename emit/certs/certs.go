@@ -10,6 +10,7 @@ import (
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/internal/escape"
 	"github.com/ibcmc/ibcmc/internal/textbuf"
+	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -84,26 +85,41 @@ func cmpOr(a, b string) string {
 type writer struct {
 	textbuf.Blocks
 	provINF, provCNF string
+	clientTemplate   string // pki.templates.client, the template domain computers autoenroll
 }
 
 func newWriter(p *plan.Plan, o emit.Options) *writer {
 	return &writer{
-		provINF: strings.TrimSuffix(emit.Provenance(emit.INF, p, o), "\n"),
-		provCNF: emit.Provenance(emit.Hash, p, o),
+		provINF:        strings.TrimSuffix(emit.Provenance(emit.INF, p, o), "\n"),
+		provCNF:        emit.Provenance(emit.Hash, p, o),
+		clientTemplate: p.PKI.Templates.Client,
+	}
+}
+
+// about writes the comment lines every request file starts with: what the certificate is for, where it
+// goes, the page listing its requirements and, from an enterprise CA, how its template is set up.
+func (w *writer) about(t *textbuf.Text, prefix string, r *plan.CertRequest) {
+	t.Comment(prefix, r.ID, ": ", r.Description, ".")
+	t.Comment(prefix, "Install: ", r.InstallOn, ".")
+	t.Comment(prefix, "Requirements: ", requirements(r))
+	if g := guidance(r, w.clientTemplate); len(g) > 0 {
+		for _, sentence := range g {
+			t.Comment(prefix, sentence)
+		}
+		t.Comment(prefix, "Templates as in Microsoft's example deployment: ", learn.ExamplePKIDeployment)
 	}
 }
 
 // inf writes the certreq request file. Syntax: Microsoft's certreq reference ("certreq -new"); the SAN
-// uses the "{text}" form with one dns= entry per _continue_ line, '&' between entries (facts §4.2).
-// Windows tools get CRLF line endings.
+// uses the "{text}" form with one dns= entry per _continue_ line, '&' between entries, the delimiter
+// Microsoft's PKI certificate requirements give for two names. Windows tools get CRLF line endings.
 func (w *writer) inf(r *plan.CertRequest) ([]byte, error) {
 	if err := check(r); err != nil {
 		return nil, err
 	}
 	t := w.Start("\r\n")
 	t.Line(w.provINF)
-	t.Comment("; ", r.ID, ": ", r.Description, ".")
-	t.Comment("; ", "Install: ", r.InstallOn, ".")
+	w.about(&t, "; ", r)
 	// The certreq commands run where the certificate is used, or on any Windows server when the certificate
 	// is exported from there.
 	switch r.Purpose {
@@ -115,9 +131,13 @@ func (w *writer) inf(r *plan.CertRequest) ([]byte, error) {
 		t.Comment("; ", "Create the key and the request on ", r.Subject, ", as an administrator:")
 	}
 	t.Comment("; ", "  certreq -new -machine ", r.ID, ".inf ", r.ID, ".req")
-	if r.Template != "" {
+	switch tmpl := RequestTemplate(r); {
+	case tmpl != "":
 		t.Comment("; ", `  certreq -submit -config "<CA host>\<CA name>" `, r.ID, ".req ", r.ID, ".cer")
-	} else {
+	case r.Template != "":
+		t.Comment("; ", `  certreq -submit -config "<CA host>\<CA name>" -attrib "CertificateTemplate:`, separateTemplate, `" `,
+			r.ID, ".req ", r.ID, ".cer")
+	default:
 		t.Comment("; ", "  submit ", r.ID, ".req to ", r.Authority, " (it issues without a certificate template) and save the answer as ", r.ID, ".cer")
 	}
 	t.Comment("; ", "  certreq -accept -machine ", r.ID, ".cer")
@@ -180,12 +200,12 @@ func (w *writer) inf(r *plan.CertRequest) ([]byte, error) {
 		}
 		t.Line(`_continue_ = "dns=`, v, sep, `"`)
 	}
-	if r.Template != "" {
+	if tmpl := RequestTemplate(r); tmpl != "" {
 		t.Line()
 		t.Line("[RequestAttributes]")
 		t.Line("; The template's name (General tab, Template name), which can differ from its display name.")
 		t.B = append(t.B, "CertificateTemplate = "...)
-		if t.B, err = escape.AppendINF(t.B, r.Template); err != nil {
+		if t.B, err = escape.AppendINF(t.B, tmpl); err != nil {
 			return nil, fmt.Errorf("%s: template: %w", r.ID, err)
 		}
 		t.Line()
@@ -202,7 +222,8 @@ func upperBool(v bool) string {
 }
 
 // cnf writes the OpenSSL req configuration: `openssl req -new -config X.cnf -newkey rsa:N -nodes -keyout
-// X.key -out X.csr` makes a CSR with the same subject, names and usages as the .inf (facts §4.3, verified).
+// X.key -out X.csr` makes a CSR with the same subject, names and usages as the .inf (TestOpenSSLMakesTheCSR
+// runs it).
 func (w *writer) cnf(r *plan.CertRequest) ([]byte, error) {
 	if err := check(r); err != nil {
 		return nil, err
@@ -210,13 +231,13 @@ func (w *writer) cnf(r *plan.CertRequest) ([]byte, error) {
 	t := w.Start("\n")
 	t.B = append(t.B, w.provCNF...)
 	keyLength := strconv.Itoa(r.KeyLength)
-	t.Comment("# ", r.ID, ": ", r.Description, ".")
-	t.Comment("# ", "Install: ", r.InstallOn, ".")
+	w.about(&t, "# ", r)
 	t.Comment("# ", "Create the key and the request:")
 	t.Comment("# ", "  openssl req -new -config ", r.ID, ".cnf -newkey rsa:", keyLength, " -nodes -keyout ", r.ID, ".key -out ", r.ID, ".csr")
 	if r.Template != "" {
 		t.Comment("# ", "Submit it to the enterprise CA with its template, on a Windows machine:")
-		t.Comment("# ", `  certreq -submit -attrib "CertificateTemplate:`, r.Template, `" `, r.ID, ".csr ", r.ID, ".cer")
+		t.Comment("# ", `  certreq -submit -config "<CA host>\<CA name>" -attrib "CertificateTemplate:`,
+			cmpOr(RequestTemplate(r), separateTemplate), `" `, r.ID, ".csr ", r.ID, ".cer")
 	} else {
 		t.Comment("# ", "Submit ", r.ID, ".csr to ", r.Authority, " (it issues without a certificate template).")
 	}

@@ -104,7 +104,7 @@ func TestFlowsCSVFabrikamRows(t *testing.T) {
 	}
 	raw := "\r\ncm01.corp.fabrikam.com-to-cmibcm01-tcp-135_445_49152-65535,intranet,cm01.corp.fabrikam.com,10.20.0.10,perimeter,cmibcm01,172.16.50.21,,tcp,135 445 49152-65535," +
 		"\"site server installs and configures site system roles (SMB 445, RPC endpoint mapper 135, dynamic RPC 49152-65535)\"," +
-		"cmibcm01 distributionPoint; cmibcm01 managementPoint; cmibcm01 softwareUpdatePoint,intranet-perimeter,https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/ports\r\n"
+		"\"cmibcm01 distributionPoint; cmibcm01 managementPoint; cmibcm01 softwareUpdatePoint\",intranet-perimeter,https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/ports\r\n"
 	if !strings.Contains(content, raw) {
 		t.Errorf("flows.csv lacks the line\n%q", raw)
 	}

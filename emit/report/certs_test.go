@@ -31,7 +31,6 @@ func TestCertificatesSectionFabrikam(t *testing.T) {
 		"| `cmibcm01-dp-client` | client certificate of distribution point cmibcm01 | `CN=cmibcm01.dmz.fabrikam.com` | `cmibcm01.dmz.fabrikam.com` | Client Authentication (1.3.6.1.5.5.7.3.2) | ConfigMgr Client Distribution Point Certificate | RSA 2048 (at most 2048), sha256, KSP | yes | Configuration Manager console: export as .pfx with its private key and import it in the properties of distribution point cmibcm01 |",
 		"| `edge-proxy-server` | server certificate of bridging proxy edge | `CN=ibcm.fabrikam.com` | `ibcm.fabrikam.com` | Server Authentication (1.3.6.1.5.5.7.3.1) | ConfigMgr Web Server Certificate | RSA 2048, sha256, KSP | no | proxy edge (nginx): TLS server certificate for the published names |",
 		"Key providers: KSP: Microsoft Software Key Storage Provider.",
-		"The requests carry the subject and the alternative names, so each template must allow them to be supplied in the request (Subject Name tab: Supply in the request); `CertificateTemplate` takes the template's name, which can differ from its display name.",
 		"Internet clients check the revocation of `cmibcm01-webserver`, `edge-proxy-server`: each must carry an HTTP CRL distribution point that internet clients can reach (an LDAP-only CDP fails).",
 	} {
 		if !containsLine(sec, want) {

@@ -11,8 +11,10 @@ import (
 )
 
 // featureSupport writes, for each population, whether each feature it lists works where the population
-// lives. The verdicts are the rules' own: a finding on clients.<name>.features[i] decides the cell, so the
-// matrix never disagrees with the findings table.
+// lives. A feature that needs a role the design does not provide to the population (an internet-facing
+// software update point or distribution point, a CMG-enabled software update point, a content-enabled
+// gateway) is "not available", derived from the plan so the cell is right whatever the rules report; other
+// verdicts are the rules' own, from the findings on clients.<name>.features[i].
 func featureSupport(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Feature support by population\n\n")
 	if len(p.Clients) == 0 {
@@ -41,15 +43,18 @@ func featureSupport(b out, p *plan.Plan, _ emit.Options) {
 	for _, f := range features {
 		row := []string{md(f)}
 		for _, c := range p.Clients {
-			row = append(row, featureCell(c, f, byPath))
+			row = append(row, featureCell(p, c, f, byPath))
 		}
 		rows = append(rows, row)
 	}
 	table(b, header, rows)
-	b.WriteString("\nsupported: works wherever the population is; intranet only: works only while clients are on the intranet; unsupported: does not work for this population; —: not listed.\n")
+	b.WriteString("\nsupported: works wherever the population is; not available: the design lacks a role the feature " +
+		"needs where the population is (the cell names it; \"on the internet\": it still works on the intranet); " +
+		"intranet only: works only while clients are on the intranet; unsupported: does not work for this population; " +
+		"—: not listed.\n")
 }
 
-func featureCell(c *plan.Population, feature string, byPath map[string][]diag.Diagnostic) string {
+func featureCell(p *plan.Plan, c *plan.Population, feature string, byPath map[string][]diag.Diagnostic) string {
 	i := slices.Index(c.Features, feature)
 	if i < 0 {
 		return "—"
@@ -71,6 +76,13 @@ func featureCell(c *plan.Population, feature string, byPath map[string][]diag.Di
 	if len(codes) > 0 {
 		rule = " (" + strings.Join(codes, ", ") + ")"
 	}
+	if missing := missingRoles(p, c, feature); len(missing) > 0 {
+		verdict := "not available"
+		if c.Management == plan.ManageIntranetAndInternet {
+			verdict += " on the internet"
+		}
+		return verdict + ": " + md(strings.Join(missing, ", ")) + rule
+	}
 	switch {
 	case worst == int(diag.Error):
 		return "unsupported" + rule
@@ -81,4 +93,56 @@ func featureCell(c *plan.Population, feature string, byPath map[string][]diag.Di
 	default:
 		return "supported" + rule
 	}
+}
+
+// contentFeatures are the features whose clients download content from a distribution point or a
+// content-enabled gateway. Software update content is not among them: internet clients download it from
+// Microsoft Update (Plan for software updates), so softwareUpdates needs the software update point only.
+var contentFeatures = []string{"applications", "taskSequences"}
+
+// missingRoles says what an internet population lacks for a feature, with the conditions of rules
+// IB516-IB518: IBCM clients on the internet scan only internet-facing software update points and download
+// only from internet-facing distribution points; CMG clients scan only software update points that allow
+// CMG traffic, and download from a content-enabled gateway (or an internet-facing distribution point) only
+// with "Allow access to cloud distribution point" on. Nil when nothing is missing or the population is not
+// on the internet.
+func missingRoles(p *plan.Plan, c *plan.Population, feature string) []string {
+	if !c.Internet() {
+		return nil
+	}
+	has := func(role func(*plan.System) bool) bool { return slices.ContainsFunc(p.Systems, role) }
+	internetDP := has(func(s *plan.System) bool {
+		return s.Roles.DistributionPoint != nil && plan.AllowsInternet(s.Roles.DistributionPoint.Allow)
+	})
+	var missing []string
+	switch {
+	case feature == "softwareUpdates" && c.Via == "cmg":
+		if !has(func(s *plan.System) bool {
+			return s.Roles.SoftwareUpdatePoint != nil && s.Roles.SoftwareUpdatePoint.CMGTraffic
+		}) {
+			missing = append(missing, "no software update point allows CMG traffic")
+		}
+	case feature == "softwareUpdates":
+		if !has(func(s *plan.System) bool {
+			return s.Roles.SoftwareUpdatePoint != nil && plan.AllowsInternet(s.Roles.SoftwareUpdatePoint.Allow)
+		}) {
+			missing = append(missing, "no internet-facing software update point")
+		}
+	case !slices.Contains(contentFeatures, feature):
+	case c.Via != "cmg":
+		if !internetDP {
+			missing = append(missing, "no internet-facing distribution point")
+		}
+	default:
+		switch g := p.DefaultCMG(c); {
+		case g == nil && !internetDP:
+			missing = append(missing, "no cloud management gateway or internet-facing distribution point")
+		case g != nil && !g.ContentEnabled && !internetDP:
+			missing = append(missing, "gateway "+g.Name+" is not content-enabled and no distribution point is internet-facing")
+		}
+		if !p.Site.Settings.CloudDistributionPoint {
+			missing = append(missing, "client setting Allow access to cloud distribution point is off")
+		}
+	}
+	return missing
 }

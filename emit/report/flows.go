@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
+	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -23,8 +24,8 @@ func flowMatrix(b out, p *plan.Plan, _ emit.Options) {
 		}
 	}
 	fmt.Fprintf(b, "%d flow(s), %d crossing a zone boundary. They are every connection the design's machines need "+
-		"between each other as Microsoft's [Ports used in Configuration Manager](https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/ports) "+
-		"and the [CMG data flow](https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/data-flow) list them, "+
+		"between each other as Microsoft's [Ports used in Configuration Manager]("+learn.Ports+") "+
+		"and the [CMG data flow]("+learn.CMGDataFlow+") list them, "+
 		"in every zone: the Windows Firewall scripts allow each one into its machine, and the nftables rulesets allow those "+
 		"that cross a firewall and drop other connections between the design's zones. Not covered, on purpose: the console "+
 		"and SMS Provider, remote control, Wake on LAN, PXE and multicast, client push, intersite replication, reporting, "+

@@ -25,7 +25,12 @@ func clientInstallation(b out, p *plan.Plan, _ emit.Options) {
 	type note struct{ population, text string }
 	var notes []note
 	for _, c := range p.Clients {
-		method := md(c.Install.Method + " from " + c.Install.From)
+		method := c.Install.Method + " from " + c.Install.From
+		if plan.GroupPolicyArguments(c.Install.Method) {
+			// Nobody runs this line: say where it goes, next to the line itself.
+			method += " (the arguments go into ConfigMgrInstallation.adm)"
+		}
+		method = md(method)
 		auth := md(c.Auth + " via " + c.Via)
 		prof := profiles[c.Name]
 		if prof == nil {

@@ -16,10 +16,10 @@ import (
 // Emit writes report.md.
 func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
 	// One buffer for the whole report: its bytes become the file without a copy. It starts at a rough
-	// size from the plan's counts (the certificate and flow tables are most of a big report), so that it
-	// seldom grows.
+	// size from the plan's counts (the certificate and flow tables and the checklist are most of a big
+	// report), so that it seldom grows.
 	var b bytes.Buffer
-	b.Grow(16<<10 + 384*len(p.CertRequests) + 320*len(p.Flows) + 64*len(p.Systems) + 256*len(p.Clients))
+	b.Grow(16<<10 + 384*len(p.CertRequests) + 320*len(p.Flows) + 1024*len(p.Systems) + 256*len(p.Clients))
 	b.WriteString(emit.Provenance(emit.Markdown, p, o))
 	fmt.Fprintf(&b, "\n# Design review: site %s\n", md(p.Site.Code))
 	for _, section := range sections {
@@ -52,6 +52,7 @@ var sections = []func(b out, p *plan.Plan, o emit.Options){
 	certificates,
 	clientInstallation,
 	featureSupport,
+	checklist,
 	diagram,
 }
 

@@ -2,8 +2,9 @@ package escape
 
 import "strings"
 
-// CSVField writes one RFC 4180 field. The field is quoted when it holds a comma, quote or space at either
-// end, with quotes doubled. Control characters (line breaks among them) become spaces so every record is
+// CSVField writes one RFC 4180 field. The field is quoted when it holds a comma, a semicolon (the list
+// separator spreadsheets use in many locales, where an unquoted `a;=1+2` becomes two cells and a formula),
+// a quote or a space at either end, with quotes doubled. Control characters (line breaks among them) become spaces so every record is
 // one line. A cell that a spreadsheet would run as a formula (it starts with =, +, -, @, or with tabs,
 // carriage returns or spaces before one) gets a leading apostrophe, the OWASP "CSV injection" defence.
 func CSVField(s string) string {
@@ -16,7 +17,7 @@ func AppendCSVField(dst []byte, s string) []byte {
 	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
 		s = "'" + s
 	}
-	if !strings.ContainsAny(s, `",`) && strings.TrimSpace(s) == s {
+	if !strings.ContainsAny(s, `",;`) && strings.TrimSpace(s) == s {
 		return append(dst, s...)
 	}
 	dst = append(dst, '"')

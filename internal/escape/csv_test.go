@@ -20,7 +20,9 @@ func TestCSVField(t *testing.T) {
 		{"@SUM(A1)", "'@SUM(A1)"},
 		{"\t=1+1", "' =1+1"},
 		{" lead", `" lead"`},
-		{"a;b&c|d<e>f^g%h{i}", "a;b&c|d<e>f^g%h{i}"},
+		{"a;b&c|d<e>f^g%h{i}", `"a;b&c|d<e>f^g%h{i}"`},
+		{"a;=1+2", `"a;=1+2"`}, // one cell where ; separates cells, so never a formula
+		{"b&c|d<e>f^g%h{i}", "b&c|d<e>f^g%h{i}"},
 		{"10.20.0.0/16 172.16.50.0/24", "10.20.0.0/16 172.16.50.0/24"},
 	}
 	for _, c := range cases {
@@ -45,7 +47,7 @@ func TestCSVFieldMatchesReference(t *testing.T) {
 		if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
 			s = "'" + s
 		}
-		if strings.ContainsAny(s, `",`) || strings.TrimSpace(s) != s {
+		if strings.ContainsAny(s, `",;`) || strings.TrimSpace(s) != s {
 			return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 		}
 		return s
