@@ -94,6 +94,9 @@ func Compile(paths []string, opts Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(diags) == 0 {
+		diags = longValues(v, labels, cwd)
+	}
 	if len(diags) > 0 {
 		diags.Sort()
 		return &Result{Diagnostics: diags}, nil

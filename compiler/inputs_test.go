@@ -86,3 +86,40 @@ func TestInputsAreBounded(t *testing.T) {
 		})
 	}
 }
+
+// One long value would be copied into every artifact that names it (a template name into every request):
+// any string or field name over the bound is an IB000 at the value, before anything is derived.
+func TestLongValuesAreRefusedAtTheField(t *testing.T) {
+	long := strings.Repeat("x", compiler.MaxValueRunes+1)
+	src := strings.Replace(minimal, `issuer: "Root"`, `issuer: "Root", templates: webServer: "`+long+`"`, 1)
+	if src == minimal {
+		t.Fatal("minimal design changed: no issuer to extend")
+	}
+	res := compileString(t, src)
+	if len(res.Diagnostics) != 1 {
+		t.Fatalf("diagnostics: %v", res.Diagnostics)
+	}
+	d := res.Diagnostics[0]
+	want := "the value is 2049 characters long; ibcmc accepts at most 2048 in any value"
+	if d.Code != "IB000" || d.Path != "pki.templates.webServer" || d.Message != want || d.Pos.Line == 0 || res.Plan != nil {
+		t.Errorf("got %s %s %q at %v", d.Code, d.Path, d.Message, d.Pos)
+	}
+	ok := compileString(t, strings.Replace(minimal, `issuer: "Root"`, `issuer: "Root", templates: webServer: "`+long[:compiler.MaxValueRunes]+`"`, 1))
+	if ok.Diagnostics.HasErrors(false) {
+		t.Errorf("a value at the bound is refused: %v", ok.Diagnostics)
+	}
+}
+
+func compileString(t *testing.T, src string) *compiler.Result {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "site.cue")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := compiler.Compile([]string{p}, compiler.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
