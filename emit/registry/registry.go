@@ -28,6 +28,10 @@ var Emitters = []emit.Emitter{
 	{Name: "ccmsetup", Emit: ccmsetup.Emit},
 }
 
+// maxOutputBytes bounds the artifacts of one design: a 5,000-system site writes about 130 MiB. A variable so
+// a test can lower it.
+var maxOutputBytes = 1 << 30
+
 // EmitAll runs every emitter and returns the files sorted by path. Two emitters writing one path, or a path
 // that could leave the output directory, is an internal error.
 func EmitAll(p *plan.Plan, o emit.Options) ([]emit.File, error) {
@@ -50,6 +54,7 @@ func EmitAll(p *plan.Plan, o emit.Options) ([]emit.File, error) {
 	}
 	wg.Wait()
 	var files []emit.File
+	total := 0
 	owner := map[string]string{}
 	for i, e := range Emitters {
 		if errs[i] != nil {
@@ -65,7 +70,11 @@ func EmitAll(p *plan.Plan, o emit.Options) ([]emit.File, error) {
 			}
 			owner[key] = e.Name
 			files = append(files, f)
+			total += len(f.Content)
 		}
+	}
+	if total > maxOutputBytes {
+		return nil, fmt.Errorf("the artifacts add up to %d MiB, over the %d MiB ibcmc writes for one design; the design repeats something into every artifact (see the largest files' sources), or is far larger than a site", total>>20, maxOutputBytes>>20)
 	}
 	slices.SortFunc(files, func(a, b emit.File) int { return strings.Compare(a.Path, b.Path) })
 	return files, nil
