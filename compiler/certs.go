@@ -33,6 +33,9 @@ func deriveCertRequests(p *plan.Plan) {
 	slices.SortFunc(p.CertRequests, func(a, b *plan.CertRequest) int { return cmp.Compare(a.ID, b.ID) })
 }
 
+// maxCommonName is the longest subject common name a certificate can carry.
+const maxCommonName = 64
+
 type certDeriver struct {
 	p    *plan.Plan
 	seen map[string]bool
@@ -40,6 +43,12 @@ type certDeriver struct {
 
 func (d *certDeriver) add(r *plan.CertRequest) {
 	r.ID = r.Subject + "-" + r.Purpose
+	// A subject CN holds at most 64 characters (RFC 5280 ub-common-name; openssl req and certreq refuse
+	// more). Clients match the SAN, so a longer FQDN stays there and the CN is the host name, as AD CS
+	// builds it from the computer name. The CMG's CN is its service name and cannot be shortened (IB602).
+	if len(r.CommonName) > maxCommonName && r.Purpose != plan.PurposeCMGServer {
+		r.CommonName, _, _ = strings.Cut(r.CommonName, ".")
+	}
 	// A connection point shared by two gateways needs its certificate once.
 	if d.seen[r.ID] {
 		return

@@ -2,9 +2,11 @@ package compiler_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ibcmc/ibcmc/compiler"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
 	"github.com/ibcmc/ibcmc/plan"
 )
@@ -211,5 +213,31 @@ clients: pcs: {join: "domain", forest: "corp.example.com", via: "cmg", cmg: "a",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A CN holds at most 64 characters: a longer FQDN stays in the SAN, and the CN becomes the host name.
+func TestCertRequestLongFQDNKeepsCNWithin64(t *testing.T) {
+	long := "mp1." + strings.Repeat("branch-office.", 4) + "contoso.com" // 71 characters
+	src := strings.Replace(compiler.MinimalDesign, `"mp1.contoso.com"`, `"`+long+`"`, 1)
+	if src == compiler.MinimalDesign {
+		t.Fatal("the minimal design has no mp1.contoso.com")
+	}
+	res := compileString(t, src)
+	if res.Plan == nil || res.Diagnostics.HasErrors(false) {
+		t.Fatalf("diagnostics: %v", res.Diagnostics)
+	}
+	found := false
+	for _, r := range res.Plan.CertRequests {
+		if r.Subject != "mp1" {
+			continue
+		}
+		found = true
+		if r.CommonName != "mp1" || !slices.Contains(r.DNSNames, long) {
+			t.Errorf("%s: CN %q, SAN %q", r.ID, r.CommonName, r.DNSNames)
+		}
+	}
+	if !found {
+		t.Error("no request for mp1")
 	}
 }

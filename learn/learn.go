@@ -40,4 +40,5 @@ const (
 	PlanSoftwareUpdates     = base + "sum/plan-design/plan-for-software-updates"
 	SUPSSL                  = base + "sum/get-started/software-update-point-ssl"
 	ADFirewall              = "https://learn.microsoft.com/troubleshoot/windows-server/active-directory/config-firewall-for-ad-domains-and-trusts"
+	CommandLineLimit        = "https://learn.microsoft.com/troubleshoot/windows-client/shell-experience/command-line-string-limitation"
 )

@@ -31,12 +31,15 @@ Fix: set deployment: "vmss" (the default) and redeploy the gateway.`,
 		Explain: `What: the first label of a CMG's serviceName (the deployment name prefix Configuration Manager
 extracts from the certificate's CN) is not 3 to 24 letters, digits and hyphens that start with a
 letter, end with a letter or digit and have no two hyphens in a row. For a content-enabled CMG (the
-default) it must moreover be 3 to 24 letters and digits only: no hyphen.
+default) it must moreover be 3 to 24 letters and digits only: no hyphen. And the whole serviceName
+must fit the certificate's CN: at most 64 characters.
 Why: the prefix names the gateway's Azure resources. A virtual machine scale set deployment creates a
 key vault with the same name, and key vault names follow the first rule. A content-enabled CMG also
 creates a storage account from it, and Microsoft states: "The DNS name prefix should be 3 to 24
 characters long, and contain numbers and lowercase letters only. Don't use special characters, like a
 dash (-)." If the storage account can't be created, Configuration Manager fails to provision the service.
+The CMG takes its service name from the CN of its server certificate, and a CN holds at most 64
+characters (certificate requests with a longer one are refused).
 Fix: choose a service name whose first label fits (for example granitefalls.contoso.com for a
 content-enabled CMG), make sure it is globally unique in Azure, and issue the CMG certificate for it.
 Reading: Microsoft's text asks for "lowercase letters", but its own example names the service
@@ -222,6 +225,9 @@ func checkCMGName(p *plan.Plan, r *Reporter) {
 		label, _, _ := strings.Cut(g.ServiceName, ".")
 		path := plan.Join(g.Path, "serviceName")
 		switch {
+		case len(g.ServiceName) > 64:
+			r.Error(path, "use a service name of at most 64 characters",
+				"gateway %q: serviceName is %d characters long, but it is the CN of the gateway's server certificate, which holds at most 64", g.Name, len(g.ServiceName))
 		case !cmgLabel.MatchString(label) || strings.Contains(label, "--"):
 			r.Error(path,
 				"use a first label of 3-24 letters, digits and single hyphens that starts with a letter and ends with a letter or digit",

@@ -66,6 +66,21 @@ trailing backslash is ibcmc's own rule for writing values on a command line.`,
 		Check:  checkUnsafeInstallValues,
 	})
 	register(&Rule{
+		Code: "IB522", Name: "command-line-too-long", Severity: diag.Error, Severities: "E",
+		Summary: "a population's ccmsetup command line is longer than the 8,191 characters cmd.exe runs",
+		Explain: `What: the ccmsetup command line ibcmc writes for a population (ccmsetup/<population>.cmd, and
+report.md) is longer than 8,191 characters.
+Why: the Windows command prompt runs command lines of at most 8,191 characters; the .cmd file stops with
+"The input line is too long" and the client is not installed. Only very long design values make a line
+this long (an install.source path or a certificate selection criterion of thousands of characters).
+Fix: shorten the values on the line: copy the client files to a short path for install.source, shorten
+install.certificate.select, or list fewer trusted roots.
+Reading: the line is counted as ibcmc writes it, before cmd.exe expands %IBCMC_BULK_TOKEN% (a token adds
+about a thousand characters, which the limit leaves room for only on lines far below it).`,
+		Source: learn.CommandLineLimit,
+		Check:  checkCommandLineLength,
+	})
+	register(&Rule{
 		Code: "IB521", Name: "entra-client-without-tenant", Severity: diag.Error, Severities: "E",
 		Summary: "a Windows population authenticates with Entra ID over IBCM, but no cloud management gateway of the design records the site's Entra ID tenant",
 		Explain: `What: a Windows population has auth "entra" and via "ibcm", and the design has no cloud management
@@ -116,6 +131,18 @@ func checkInstallArgumentLength(p *plan.Plan, r *Reporter) {
 				`shorten the values on the line (see ibcmc explain IB514) or install the population another way, such as install.method "logonScript"`,
 				"the ccmsetup arguments of population %s are %d characters; the CCMSetup setting of ConfigMgrInstallation.adm, which provisions them for %s installation, accepts at most %d by default",
 				prof.Population, n, methodName(prof.Method), GroupPolicyArgumentsLimit)
+		}
+	}
+}
+
+// CommandLineLimit is the longest command line cmd.exe runs.
+const CommandLineLimit = 8191
+
+func checkCommandLineLength(p *plan.Plan, r *Reporter) {
+	for _, prof := range p.Installs {
+		if n := utf8.RuneCountInString(prof.CommandLine); n > CommandLineLimit {
+			r.Error(plan.Join(prof.Path, "install"), "shorten the values on the line (see ibcmc explain IB522)",
+				"the ccmsetup command line of population %s is %d characters; cmd.exe runs at most %d", prof.Population, n, CommandLineLimit)
 		}
 	}
 }

@@ -583,3 +583,30 @@ func TestEnrollmentOfExamples(t *testing.T) {
 		t.Errorf("enrollment:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A template name that would break out of the quotes of the suggested certreq command (`Web" & calc & "x`)
+// becomes a placeholder in the comment; an ordinary one is written as is.
+func TestSubmitCommandQuotesTheTemplate(t *testing.T) {
+	p := &plan.Plan{Sources: []string{"site.cue"}}
+	for _, c := range []struct{ template, want string }{
+		{`Web" & calc & "x`, `-attrib "CertificateTemplate:<template name: pki.templates in the design>" web1-webserver.csr`},
+		{"Web%PATH%^!x", `-attrib "CertificateTemplate:<template name: pki.templates in the design>" web1-webserver.csr`},
+		{"ConfigMgr Web Server (2048)", `-attrib "CertificateTemplate:ConfigMgr Web Server (2048)" web1-webserver.csr`},
+	} {
+		r := &plan.CertRequest{ID: "web1-webserver", Subject: "web1", Purpose: plan.PurposeWebServer, CommonName: "web1.example.com",
+			DNSNames: []string{"web1.example.com"}, EKUs: []string{plan.EKUServerAuth}, Template: c.template,
+			KeyLength: 2048, Hash: "sha256", Provider: plan.ProviderKSP}
+		cnf, err := CNF(p, opts, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(cnf, c.want) {
+			t.Errorf("template %q: the submit command lacks %q:\n%s", c.template, c.want, cnf)
+		}
+		for _, line := range strings.Split(cnf, "\n") {
+			if (strings.Contains(line, "certreq") || strings.Contains(line, "openssl")) && (strings.Contains(line, "calc") || strings.Contains(line, "%PATH%")) {
+				t.Errorf("template %q reached a command line: %s", c.template, line)
+			}
+		}
+	}
+}

@@ -2,6 +2,8 @@ package certs
 
 import (
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
@@ -61,6 +63,21 @@ func RequestTemplate(r *plan.CertRequest) string {
 // separateTemplate is the placeholder the submit commands carry where the admin names the separate
 // template; like "<CA name>", it is filled in when the command is typed, so the file itself stays unedited.
 const separateTemplate = "<client template with Supply in the request>"
+
+// typeableTemplate is a template name as it can stand inside the double quotes of a suggested command: as
+// is when it holds only characters cmd.exe and PowerShell take literally there, otherwise a placeholder (a
+// quote, %, !, ^, &, |, <, >, ` or $ in a design value must not turn a copied comment into another command).
+func typeableTemplate(name string) string {
+	if name == "" {
+		return ""
+	}
+	for _, r := range name {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(" -_.()+,@#{}[]~=", r)) {
+			return "<template name: pki.templates in the design>"
+		}
+	}
+	return name
+}
 
 // requirements is the Microsoft page that lists what the certificate must contain.
 func requirements(r *plan.CertRequest) string {
