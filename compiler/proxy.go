@@ -9,9 +9,9 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// Verbs each role needs through a proxy (seed 001, "Client communication requirements"). The software
-// update point (WSUS web services: SOAP POST, content GET) and the enrollment proxy point are not in that
-// table; their verbs are what their IIS applications serve.
+// Verbs each role needs through a proxy (plan-internet-based-client-management, "Client communication
+// requirements"). The software update point (WSUS web services: SOAP POST, content GET) and the enrollment
+// proxy point are not in that table; their verbs are what their IIS applications serve.
 var roleMethods = map[string][]string{
 	plan.RoleManagementPoint:      {"HEAD", "CCM_POST", "BITS_POST", "GET", "PROPFIND"},
 	plan.RoleDistributionPoint:    {"HEAD", "GET", "PROPFIND"},
@@ -21,15 +21,15 @@ var roleMethods = map[string][]string{
 }
 
 // commonHeaders pass for every role: content negotiation, conditional and partial requests. Range is what
-// seed 001 requires for both MP and DP.
+// Microsoft requires for both MP and DP.
 var commonHeaders = []string{
 	"Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Content-Encoding", "Content-Type",
 	"If-Match", "If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since", "Pragma", "Range",
 	"User-Agent",
 }
 
-// roleHeaders are the non-standard headers a role needs: the CCM headers (seed 001), what BITS uploads send
-// (Create-Session and Fragment packets) and WebDAV's Depth and Translate for PROPFIND, SOAPAction for WSUS.
+// roleHeaders are the non-standard headers a role needs: the CCM headers (Microsoft's list), what BITS uploads
+// send (Create-Session and Fragment packets) and WebDAV's Depth and Translate for PROPFIND, SOAPAction for WSUS.
 var roleHeaders = map[string][]string{
 	plan.RoleManagementPoint: {"CCMClientID", "CCMClientIDSignature", "CCMClientTimestamp", "CCMClientTimestampsSignature",
 		"BITS-Packet-Type", "BITS-Session-Id", "BITS-Supported-Protocols", "Content-Name", "Content-Range", "Depth", "Translate"},
@@ -82,7 +82,7 @@ func deriveProxyRoutes(p *plan.Plan) {
 			r.Scheme = "tcp"
 		}
 		if r.Scheme != "tcp" {
-			r.Methods, r.Headers = routePolicy(e.Roles)
+			r.Methods, r.Headers = routePolicy(e.Roles, r.Scheme == "https" && bindsBackendConnections(pub.Product))
 		}
 		p.ProxyRoutes = append(p.ProxyRoutes, r)
 	}
@@ -92,9 +92,20 @@ func deriveProxyRoutes(p *plan.Plan) {
 	})
 }
 
+// bindsBackendConnections reports whether a bridging product can keep one backend connection for one client
+// connection once Windows authentication starts on it, which NTLM and Negotiate need: the management point
+// authenticates the TCP connection, not each request. HAProxy marks such a connection private (a 401 with
+// WWW-Authenticate NTLM or Negotiate). Open-source nginx pools upstream connections across clients, so
+// credentials must not pass through it: a connection the management point authenticated for one user
+// would serve the next client as that user (rule IB409 warns instead). A product ibcmc does not configure
+// ("other") is described by what the management point needs.
+func bindsBackendConnections(product string) bool { return product != "nginx" }
+
 // routePolicy is the union of the verbs and headers of the roles served on one host and port, in a fixed
-// order: verbs as seed 001 lists them, headers sorted.
-func routePolicy(roles []string) (methods, headers []string) {
+// order: verbs as Microsoft lists them, headers sorted. windowsAuth adds the Authorization header the
+// management point's Windows authentication (user policy) needs; the 401 challenges and Persistent-Auth
+// come back as response headers, which proxies pass anyway.
+func routePolicy(roles []string, windowsAuth bool) (methods, headers []string) {
 	order := []string{"HEAD", "CCM_POST", "BITS_POST", "GET", "PROPFIND", "POST"}
 	want := map[string]bool{}
 	hdr := map[string]bool{}
@@ -107,6 +118,9 @@ func routePolicy(roles []string) (methods, headers []string) {
 		}
 		for _, h := range roleHeaders[role] {
 			hdr[h] = true
+		}
+		if windowsAuth && role == plan.RoleManagementPoint {
+			hdr["Authorization"] = true
 		}
 	}
 	for _, m := range order {

@@ -237,7 +237,7 @@ func (w *writer) cnf(r *plan.CertRequest) ([]byte, error) {
 	if r.Template != "" {
 		t.Comment("# ", "Submit it to the enterprise CA with its template, on a Windows machine:")
 		t.Comment("# ", `  certreq -submit -config "<CA host>\<CA name>" -attrib "CertificateTemplate:`,
-			cmpOr(typeableTemplate(RequestTemplate(r)), separateTemplate), `" `, r.ID, ".csr ", r.ID, ".cer")
+			SubmitTemplate(r), `" `, r.ID, ".csr ", r.ID, ".cer")
 	} else {
 		t.Comment("# ", "Submit ", r.ID, ".csr to ", r.Authority, " (it issues without a certificate template).")
 	}

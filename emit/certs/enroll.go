@@ -64,6 +64,16 @@ func RequestTemplate(r *plan.CertRequest) string {
 // template; like "<CA name>", it is filled in when the command is typed, so the file itself stays unedited.
 const separateTemplate = "<client template with Supply in the request>"
 
+// SubmitTemplate is the template a suggested `certreq -submit -attrib "CertificateTemplate:…"` names for a
+// request: its own template when the request is submitted with it and the name is safe to type, the
+// placeholder for a separate Supply-in-the-request template otherwise, and "" when the CA uses none.
+func SubmitTemplate(r *plan.CertRequest) string {
+	if r.Template == "" {
+		return ""
+	}
+	return cmpOr(typeableTemplate(RequestTemplate(r)), separateTemplate)
+}
+
 // typeableTemplate is a template name as it can stand inside the double quotes of a suggested command: as
 // is when it holds only characters cmd.exe and PowerShell take literally there, otherwise a placeholder (a
 // quote, %, !, ^, &, |, <, >, ` or $ in a design value must not turn a copied comment into another command).

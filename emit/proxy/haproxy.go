@@ -133,6 +133,7 @@ func haproxyHTTP(h *hap, p *plan.Plan, o emit.Options, g *listenGroup, ids map[*
 			h.comment(1, "Clients must present a certificate issued by the client certificate chain; a missing or revoked one ends the handshake.")
 			bind += " ca-file " + h.q(certFile(o, CAChainFile)) + " verify required"
 			if p.Site.Communication.CheckCRL {
+				h.comment(1, "Revocation: the CRL of every CA in the chain, read at start and reload only; refresh-crl.sh (next to this file) keeps it current, or every client is refused once a CRL expires.")
 				bind += " crl-file " + h.q(certFile(o, CRLChainFile))
 			}
 		} else {
@@ -174,7 +175,9 @@ func haproxyHTTP(h *hap, p *plan.Plan, o emit.Options, g *listenGroup, ids map[*
 		h.line(1, "mode http")
 		h.line(1, "http-request set-header Host %s", h.q(r.BackendHost))
 		if r.BackendTLS {
-			h.comment(1, "Every client is forwarded under this proxy's one identity, so backend connections may be shared; HTTP/1.1 keepalive.")
+			h.comment(1, "Every client is forwarded under this proxy's one identity, so backend connections may be shared; HTTP/1.1 keepalive. "+
+				"A connection on which Windows authentication starts (a 401 with WWW-Authenticate NTLM or Negotiate) is marked private by HAProxy: "+
+				"it stays bound to its client connection and is never shared, as NTLM needs. An option that closes server connections after each response would break that.")
 			h.line(1, "http-reuse always")
 			h.comment(1, fmt.Sprintf("TLS to the backend (%s ciphers): present this proxy's client-authentication certificate, verify the backend's certificate and name.", r.UpstreamTLS))
 			srv := fmt.Sprintf("server ibcmc_%d %s ssl crt %s ca-file %s", id, h.q(hostPort(r)), h.q(certFile(o, r.ClientCert+".pem")), h.q(certFile(o, CAChainFile)))

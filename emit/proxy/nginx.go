@@ -160,7 +160,7 @@ func nginxServer(n *ngx, p *plan.Plan, o emit.Options, r *plan.ProxyRoute, id in
 			n.line(2, "ssl_client_certificate %s;", n.q(certFile(o, CAChainFile)))
 			n.line(2, "ssl_verify_depth %d;", verifyDepth(p))
 			if p.Site.Communication.CheckCRL {
-				n.comment(2, "Revocation: the CRL of every CA in the chain; refresh it before nextUpdate and reload nginx, or every client is refused.")
+				n.comment(2, "Revocation: the CRL of every CA in the chain, read at start and reload only; refresh-crl.sh (next to this file) keeps it current, or every client is refused once a CRL expires.")
 				n.line(2, "ssl_crl %s;", n.q(certFile(o, CRLChainFile)))
 			}
 		} else {

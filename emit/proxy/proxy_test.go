@@ -2,6 +2,8 @@ package proxy_test
 
 import (
 	"bytes"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -260,11 +262,181 @@ func TestPortForwardingCannotShareAPort(t *testing.T) {
 	}
 }
 
-func TestOtherProductGetsNoConfig(t *testing.T) {
-	p := e2ePlan(t, "nginx", plan.ModeBridging, 80, 443)
-	p.PublishingEntry("edge").Product = "other"
+// A product ibcmc does not configure gets no config, only a note of what to configure on it.
+func TestOtherProductGetsANoteOnly(t *testing.T) {
+	p := e2ePlan(t, "other", plan.ModeBridging, 80, 443)
 	files, err := proxy.Emit(p, emit.Options{})
-	if err != nil || len(files) != 0 {
-		t.Errorf("product other: %d files, %v", len(files), err)
+	if err != nil || len(files) != 1 || files[0].Path != "proxy/edge/README.md" {
+		t.Fatalf("product other: %d files, %v", len(files), err)
+	}
+	note := string(files[0].Content)
+	hasLines(t, note,
+		"# Proxy edge: a product ibcmc does not configure, sslBridging",
+		"ibcmc writes no configuration for this product. Configure it to:",
+		"- port 80, `fsp.contoso.com`: plain HTTP/1.1 to `fsp01.corp.contoso.com` port 80 (Host `fsp01.corp.contoso.com`); allow only `POST`.",
+		"| Contoso Issuing CA | `http://pki.contoso.com/issuing.crl` |",
+	)
+	for _, want := range []string{
+		"- port 443, `ibcm.contoso.com`: terminate TLS 1.2 or 1.3 with the certificate of request `edge-proxy-server`, require a client certificate",
+		"allow only `HEAD`, `CCM_POST`, `BITS_POST`, `GET`, `PROPFIND`, and pass only the request headers `Accept`",
+		"keep that connection to the management point for this client connection alone",
+	} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note lacks %q:\n%s", want, note)
+		}
+	}
+}
+
+// Each nginx or HAProxy entry gets its deploy note; a bridging entry that checks revocation gets the CRL
+// refresh script too, and only such an entry.
+func TestEntryFiles(t *testing.T) {
+	for _, tc := range []struct {
+		product, mode string
+		checkCRL      bool
+		want          []string
+	}{
+		{"nginx", plan.ModeBridging, true, []string{"proxy/edge/README.md", "proxy/edge/nginx.conf", "proxy/edge/refresh-crl.sh"}},
+		{"haproxy", plan.ModeBridging, true, []string{"proxy/edge/README.md", "proxy/edge/haproxy.cfg", "proxy/edge/refresh-crl.sh"}},
+		{"haproxy", plan.ModeBridging, false, []string{"proxy/edge/README.md", "proxy/edge/haproxy.cfg"}},
+		{"nginx", plan.ModeTunneling, true, []string{"proxy/edge/README.md", "proxy/edge/nginx.conf"}},
+		{"haproxy", plan.ModePortForwarding, true, []string{"proxy/edge/README.md", "proxy/edge/haproxy.cfg"}},
+	} {
+		p := e2ePlan(t, tc.product, tc.mode, 80, 443)
+		p.Site.Communication.CheckCRL = tc.checkCRL
+		files, err := proxy.Emit(p, emit.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range files {
+			got = append(got, f.Path)
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s %s checkCRL=%v: files %v, want %v", tc.product, tc.mode, tc.checkCRL, got, tc.want)
+		}
+	}
+}
+
+// The deploy note of an nginx bridging entry: the files its config reads, how to make them, the CRL
+// refresh, and why user policy does not cross it.
+func TestFabrikamDeployNote(t *testing.T) {
+	note := emitOne(t, example(t, "fabrikam-perimeter"), emit.Options{ToolVersion: "1.2.3"}, "proxy/edge/README.md")
+	hasLines(t, note,
+		"# Proxy edge: nginx, sslBridging",
+		"| 443 https | `ibcm.fabrikam.com` | cmibcm01 (`cmibcm01.dmz.fabrikam.com` port 443) | distributionPoint, managementPoint |",
+		"| `edge-proxy-server.crt`, `edge-proxy-server.key` | the proxy's server certificate for the published names followed by its intermediate CA certificates, and its private key, PEM |",
+		"| `ca-chain.pem` | every CA certificate of the client certificate chain (Fabrikam Issuing CA 01, Fabrikam Root CA), PEM: clients' and site systems' certificates must chain to them |",
+		"| `crl-chain.pem` | the current CRL of every CA in that chain, PEM (OpenSSL checks revocation along the whole chain); `refresh-crl.sh` keeps it current |",
+		"| `issuing-ca.pem` | Fabrikam Issuing CA 01 |",
+		"| `root-ca.pem` | Fabrikam Root CA |",
+		"cat issuing-ca.pem > '/etc/ibcmc/pki/intermediates.pem'",
+		"cat issuing-ca.pem root-ca.pem > '/etc/ibcmc/pki/ca-chain.pem'",
+		"openssl req -new -config 'edge-proxy-server.cnf' -newkey rsa:2048 -nodes -keyout '/etc/ibcmc/pki/edge-proxy-server.key' -out 'edge-proxy-server.csr'",
+		`#   certreq -submit -config "<CA host>\<CA name>" -attrib "CertificateTemplate:ConfigMgr Web Server Certificate" edge-proxy-server.csr edge-proxy-server.cer`,
+		"openssl x509 -in 'edge-proxy-server.cer' -out '/etc/ibcmc/pki/edge-proxy-server.crt'",
+		"cat '/etc/ibcmc/pki/intermediates.pem' >> '/etc/ibcmc/pki/edge-proxy-server.crt'",
+		"install -m 755 refresh-crl.sh '/usr/local/sbin/ibcmc-refresh-crl-edge.sh'",
+		"IBCMC_PROXY_RELOAD=: '/usr/local/sbin/ibcmc-refresh-crl-edge.sh'   # first run, before the proxy starts",
+		"| Fabrikam Issuing CA 01 | `http://pki.fabrikam.com/crl/Fabrikam%20Issuing%20CA%2001.crl` |",
+		"nginx -t",
+		"systemctl reload nginx",
+		"## User policy (Windows authentication)",
+	)
+	for _, want := range []string{
+		"this configuration drops `Authorization`",
+		"users on internet clients get device policy only through this proxy (rule IB409)",
+		"https://learn.microsoft.com/mem/configmgr/core/clients/manage/plan-internet-based-client-management",
+		"https://learn.microsoft.com/mem/configmgr/core/plan-design/security/plan-for-certificates",
+	} {
+		if !strings.Contains(note, want) {
+			t.Errorf("deploy note lacks %q", want)
+		}
+	}
+	lacks(t, note, "seed", "facts", "rules.md", "../shared")
+}
+
+// HAProxy bridging passes Windows authentication: Authorization is kept for the management point, and
+// nothing closes or shares the backend connection HAProxy binds once NTLM starts.
+func TestHAProxyBridgingPassesWindowsAuth(t *testing.T) {
+	p := e2ePlan(t, "haproxy", plan.ModeBridging, 80, 443)
+	cfg := emitOne(t, p, emit.Options{}, "proxy/edge/haproxy.cfg")
+	hasLines(t, cfg,
+		"    http-request del-header '^(?!(host|content-length|transfer-encoding|expect|accept|accept-encoding|accept-language|authorization|bits-packet-type|bits-session-id|bits-supported-protocols|cache-control|ccmclientid|ccmclientidsignature|ccmclienttimestamp|ccmclienttimestampssignature|content-encoding|content-name|content-range|content-type|depth|if-match|if-modified-since|if-none-match|if-range|if-unmodified-since|pragma|range|translate|user-agent)$)' -m reg if ibcmc_host_2",
+	)
+	lacks(t, cfg, "option http-server-close", "option httpclose", "http-reuse never", "option http-tunnel")
+	note := emitOne(t, p, emit.Options{}, "proxy/edge/README.md")
+	hasLines(t, note,
+		"| `edge-proxy-server.pem` | the proxy's server certificate for the published names, its intermediate CA certificates and its private key, PEM, in that order |",
+		"cat '/etc/ibcmc/pki/edge-proxy-server.crt' '/etc/ibcmc/pki/intermediates.pem' '/etc/ibcmc/pki/edge-proxy-server.key' > '/etc/ibcmc/pki/edge-proxy-server.pem'",
+		"haproxy -c -f /etc/haproxy/haproxy.cfg",
+		"systemctl reload haproxy",
+	)
+	if !strings.Contains(note, "This configuration passes `Authorization` to management points") {
+		t.Errorf("deploy note does not say HAProxy passes Windows authentication")
+	}
+	// The fallback status point is plain HTTP and gets no credentials.
+	if n := strings.Count(cfg, "|authorization|"); n != 1 {
+		t.Errorf("authorization is kept on %d routes, want the management point's only", n)
+	}
+}
+
+// nginx bridging never passes Authorization (rule IB409 explains why).
+func TestNginxBridgingDropsAuthorization(t *testing.T) {
+	cfg := emitOne(t, e2ePlan(t, "nginx", plan.ModeBridging, 80, 443), emit.Options{}, "proxy/edge/nginx.conf")
+	lacks(t, cfg, "$http_authorization", "proxy_set_header Authorization")
+	if !strings.Contains(cfg, "Authorization is dropped because nginx shares backend connections between clients") {
+		t.Errorf("the nginx config does not say why Authorization is dropped")
+	}
+}
+
+// A tunneling entry's note says that the proxy holds no certificate.
+func TestTunnelingDeployNote(t *testing.T) {
+	note := emitOne(t, e2ePlan(t, "nginx", plan.ModeTunneling, 80, 443), emit.Options{}, "proxy/edge/README.md")
+	if !strings.Contains(note, "It reads no certificate: connections pass through the proxy to the site systems, which hold their own certificates.") {
+		t.Errorf("tunneling note:\n%s", note)
+	}
+	lacks(t, note, "## Making the certificates", "## Revocation lists", "## User policy")
+}
+
+// Free text of the design that reaches the deploy note and the CRL script (authority names, template
+// names) stays inside its value: no payload starts a line of any proxy file, whatever the product.
+func TestHostileNamesStayInTheirValues(t *testing.T) {
+	payloads := []string{
+		"x\n" + testdesign.InjectMarker + " directive",
+		"x\r\n" + testdesign.InjectMarker,
+		"x\u2028" + testdesign.InjectMarker,
+		"x\u0085" + testdesign.InjectMarker,
+		"x\"; " + testdesign.InjectMarker + " on; #",
+		"x' ; " + testdesign.InjectMarker + " ; '",
+		"x | " + testdesign.InjectMarker + " | `y`",
+		"x`" + testdesign.InjectMarker + "`$(" + testdesign.InjectMarker + ")",
+	}
+	emitted := 0
+	for _, product := range []string{"nginx", "haproxy", "other"} {
+		for _, payload := range payloads {
+			base := fmt.Sprintf(e2eDesign, 80, 443, product, plan.ModeBridging)
+			for _, src := range []string{
+				strings.ReplaceAll(base, `"Contoso Issuing CA"`, strconv.Quote(payload)),
+				strings.Replace(base, `issuer: `, "templates: {webServer: "+strconv.Quote(payload)+", client: "+strconv.Quote(payload)+"}\n\tissuer: ", 1),
+			} {
+				res := testdesign.CompileOne(t, src)
+				if res.Plan == nil {
+					continue // refused as input, with a diagnostic
+				}
+				files, err := proxy.Emit(res.Plan, emit.Options{ToolVersion: "test"})
+				if err != nil {
+					continue // refused, never written
+				}
+				emitted++
+				for _, f := range files {
+					if line, found := testdesign.InjectedLine(string(f.Content)); found {
+						t.Errorf("%s with %q: %s has the injected line %q", product, payload, f.Path, line)
+					}
+				}
+			}
+		}
+	}
+	if emitted < len(payloads) {
+		t.Errorf("only %d of %d hostile designs were emitted; the test no longer reaches the emitter", emitted, 3*2*len(payloads))
 	}
 }
