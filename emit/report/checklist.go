@@ -365,15 +365,30 @@ func cmgItems(p *plan.Plan, g *plan.CMG) []checkItem {
 			names = append(names, n)
 		}
 	}
-	if len(names) == 0 {
-		return nil
+	var items []checkItem
+	if len(names) > 0 {
+		items = append(items, checkItem{
+			text: "Export the certificates of " + authorityList(p, names) + " as .cer (DER encoded binary X.509) and add " +
+				"them under Certificates in the gateway's wizard: every certificate of the client certificate chain, root " +
+				"and intermediates.",
+			cite: pageCMGAuth,
+		})
 	}
-	return []checkItem{{
-		text: "Export the certificates of " + authorityList(p, names) + " as .cer (DER encoded binary X.509) and add " +
-			"them under Certificates in the gateway's wizard: every certificate of the client certificate chain, root " +
-			"and intermediates.",
-		cite: pageCMGAuth,
-	}}
+	// The design does not describe the clients' address families, so this stays a check for the admin.
+	var pops []string
+	for _, c := range p.Clients {
+		if c.Via == "cmg" && p.DefaultCMG(c) == g {
+			pops = append(pops, c.Name)
+		}
+	}
+	if len(pops) > 0 {
+		items = append(items, checkItem{
+			text: "Make sure the clients of " + nameList(pops) + " reach the gateway over IPv4: clients must use IPv4, and a client " +
+				"that has only IPv6 cannot use a CMG.",
+			cite: pageCMGPlan,
+		})
+	}
+	return items
 }
 
 // populationItems: a ccmsetup line with neither /mp: nor /source: finds its download management point only

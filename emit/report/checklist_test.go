@@ -145,6 +145,8 @@ func TestChecklistWoodgrove(t *testing.T) {
 			"(`CN=Woodgrove Issuing CA, O=Woodgrove Bank, C=US`) as .cer (DER encoded binary X.509) and add them under Certificates " +
 			"in the gateway's wizard: every certificate of the client certificate chain, root and intermediates. " +
 			"See [Configure client authentication for cloud management gateway](https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/configure-authentication).",
+		"- [ ] Make sure the clients of branch-servers, cloud-laptops, lobby-kiosks reach the gateway over IPv4: clients must use IPv4, and a " +
+			"client that has only IPv6 cannot use a CMG. See [Plan for cloud management gateway](https://learn.microsoft.com/mem/configmgr/core/clients/manage/cmg/plan-cloud-management-gateway).",
 	})
 	site := groups["Site WGB (Configuration Manager console)"]
 	for _, want := range []string{
@@ -263,7 +265,11 @@ clients: {
 			"site P01 publishes to the forest, and these computers are not in a domain: set `install.downloadMP` or " +
 			"`install.source`. See [Deploy clients to Windows computers](https://learn.microsoft.com/mem/configmgr/core/clients/deploy/deploy-clients-to-windows-computers).",
 	})
-	for _, absent := range []string{"Client population roam", "Client population cloud", "Cloud management gateway gw"} {
+	checkGroup(t, groups, "Cloud management gateway gw", []string{
+		"- [ ] Make sure the clients of cloud reach the gateway over IPv4: clients must use IPv4, and a client that has only IPv6 cannot " +
+			"use a CMG." + seeCMGPlan,
+	})
+	for _, absent := range []string{"Client population roam", "Client population cloud"} {
 		if _, ok := groups[absent]; ok {
 			t.Errorf("group %q should not appear", absent)
 		}
