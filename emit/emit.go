@@ -18,6 +18,9 @@ type File struct {
 	// Private marks a file that holds a private key (only under --lab-pki): it is written readable by its
 	// owner alone.
 	Private bool
+	// Executable marks a script meant to be run where it is installed (a proxy's CRL refresh script): it is
+	// written with the execute bits.
+	Executable bool
 }
 
 // Options are the build settings emitters may read.

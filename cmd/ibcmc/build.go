@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/emit/labpki"
@@ -23,10 +25,30 @@ type buildCmd struct {
 }
 
 func (c *buildCmd) Help() string {
-	return "A build that fails writes nothing. A build that succeeds replaces the previous ibcmc output in one step and never deletes files ibcmc did not write."
+	return "A build that fails writes nothing. A build that succeeds replaces the previous ibcmc output in one step and never deletes files ibcmc did not write, nor files written while it ran; it keeps the modes of existing directories. Builds into one directory take turns, and an interrupted build leaves no temporary files. -o may be a symbolic link to a directory; a directory that is, or contains, a mount point is refused."
 }
 
 func (c *buildCmd) Run(e *env) error {
+	// The build swaps the output directory by rename, which would replace a symbolic link itself; it
+	// builds into the directory the link leads to instead, and says so.
+	out, viaLink, err := outdir.Resolve(c.Out)
+	if err != nil {
+		return &exitError{code: exitUsage, msg: err.Error()}
+	}
+	if viaLink {
+		fmt.Fprintf(e.stderr, "ibcmc: %s is a symbolic link; building into %s\n", c.Out, out)
+		c.Out = out
+	}
+	// An interrupted build removes its temporary tree (it may hold lab private keys) and its lock before
+	// the signal ends the process.
+	stop := outdir.HandleSignals(func(sig os.Signal, replaced bool) {
+		if replaced {
+			fmt.Fprintf(e.stderr, "ibcmc: interrupted (%v) after the new tree was put in place in %s\n", sig, out)
+		} else {
+			fmt.Fprintf(e.stderr, "ibcmc: interrupted (%v); %s is unchanged and no temporary files are left\n", sig, out)
+		}
+	})
+	defer stop()
 	res, l, err := findings(e, c.Paths, c.Strict)
 	if err != nil {
 		return err
@@ -70,7 +92,15 @@ func (c *buildCmd) Run(e *env) error {
 		fmt.Fprintf(e.stderr, "%s is up to date (%d files)\n", c.Out, len(files))
 		return nil
 	}
-	if err := outdir.Write(c.Out, files, c.Force); err != nil {
+	// Another build of the same directory is waited for, as long as --timeout allows (guard).
+	e.stage.set("writing " + c.Out)
+	notify := func(msg string) {
+		if strings.HasPrefix(msg, "waiting for") {
+			e.stage.set(msg)
+		}
+		fmt.Fprintf(e.stderr, "ibcmc: %s\n", msg)
+	}
+	if err := outdir.WriteWith(c.Out, files, outdir.Options{Force: c.Force, LockWait: -1, Notify: notify}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %d files to %s\n", len(files), c.Out)

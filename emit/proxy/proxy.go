@@ -70,7 +70,7 @@ func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
 			if err != nil {
 				return nil, fmt.Errorf("publishing entry %q: refresh-crl.sh: %w", pub.Name, err)
 			}
-			files = append(files, emit.File{Path: dir + "refresh-crl.sh", Content: []byte(script)})
+			files = append(files, emit.File{Path: dir + "refresh-crl.sh", Content: []byte(script), Executable: true})
 		}
 	}
 	return files, nil

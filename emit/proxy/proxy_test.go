@@ -310,6 +310,10 @@ func TestEntryFiles(t *testing.T) {
 		var got []string
 		for _, f := range files {
 			got = append(got, f.Path)
+			// Only the refresh script is run where it is installed.
+			if f.Executable != strings.HasSuffix(f.Path, "/refresh-crl.sh") {
+				t.Errorf("%s: executable %v", f.Path, f.Executable)
+			}
 		}
 		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
 			t.Errorf("%s %s checkCRL=%v: files %v, want %v", tc.product, tc.mode, tc.checkCRL, got, tc.want)
