@@ -83,6 +83,10 @@ func nginxHTTP(n *ngx, p *plan.Plan, o emit.Options, groups []*listenGroup, ids 
 	n.line(1, "uwsgi_temp_path /var/lib/nginx/uwsgi;")
 	n.line(1, "scgi_temp_path /var/lib/nginx/scgi;")
 	n.line(1, "server_tokens off;")
+	if size := hashBucketSize(groups); size > 0 {
+		n.comment(1, "Long published names need larger hash buckets than the default 64 bytes, or nginx refuses to start.")
+		n.line(1, "server_names_hash_bucket_size %d;", size)
+	}
 	tls := false
 	for _, g := range groups {
 		tls = tls || g.scheme == "https"
@@ -221,6 +225,10 @@ func verifyDepth(p *plan.Plan) int {
 
 func nginxStream(n *ngx, groups []*listenGroup, ids map[*plan.ProxyRoute]int) {
 	n.line(0, "stream {")
+	if size := hashBucketSize(groups); size > 0 {
+		n.comment(1, "Long published names need larger hash buckets than the default 64 bytes, or nginx refuses to start.")
+		n.line(1, "map_hash_bucket_size %d;", size)
+	}
 	for gi, g := range groups {
 		if gi > 0 {
 			n.line(0, "")
@@ -285,4 +293,25 @@ func needsUnpublished(groups []*listenGroup) bool {
 		}
 	}
 	return false
+}
+
+// hashBucketSize is the hash bucket size nginx needs for the longest published name, or 0 when the default
+// (64 bytes, one cache line) holds it. nginx stores a name as a pointer and the name (plus two bytes) aligned
+// to a pointer, and a bucket also ends with a null pointer: a 47-character name already needs 72 bytes.
+func hashBucketSize(groups []*listenGroup) int {
+	longest := 0
+	for _, g := range groups {
+		for _, r := range g.routes {
+			longest = max(longest, len(r.Host))
+		}
+	}
+	need := 8 + (longest+2+7)/8*8 + 8
+	if need <= 64 {
+		return 0
+	}
+	size := 64
+	for size < need {
+		size *= 2
+	}
+	return size
 }
