@@ -45,6 +45,10 @@ func (b byteSize) String() string {
 	}
 }
 
+// stoppedByLimit is set when guard abandons a command, so main removes the temporary tree of a build still
+// running in the background before the process exits (it may hold lab private keys).
+var stoppedByLimit atomic.Bool
+
 // stage names what the command is doing, for the message when a limit stops it.
 type stage struct{ v atomic.Pointer[string] }
 
@@ -95,10 +99,12 @@ func guard(timeout time.Duration, maxMemory byteSize, st *stage, run func() erro
 		case err := <-done:
 			return err
 		case <-deadline:
+			stoppedByLimit.Store(true)
 			return &exitError{code: exitUsage, msg: fmt.Sprintf("stopped while %s: the command took longer than --timeout %s; simplify the design or raise the timeout", st, timeout)}
 		case <-tick:
 			metrics.Read(sample)
 			if used := sample[0].Value.Uint64(); used > uint64(maxMemory) {
+				stoppedByLimit.Store(true)
 				return &exitError{code: exitUsage, msg: fmt.Sprintf("stopped while %s: the process used more than --max-memory %s; a design that builds something without bound (a comprehension over a huge range, a value repeated into every artifact) does this, so check it, or raise the limit if the design is really this large", st, maxMemory)}
 			}
 		}

@@ -2,8 +2,16 @@
 // management gateway design written in CUE into validated artifacts.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/ibcmc/ibcmc/internal/outdir"
+)
 
 func main() {
-	os.Exit(Run(os.Args[1:], os.Stdout, os.Stderr))
+	code := Run(os.Args[1:], os.Stdout, os.Stderr)
+	if stoppedByLimit.Load() {
+		outdir.Abort() // a build abandoned at --timeout or --max-memory leaves no temporary tree behind
+	}
+	os.Exit(code)
 }
