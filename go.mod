@@ -8,6 +8,7 @@ require (
 	github.com/google/go-cmp v0.7.0
 	github.com/hexops/autogold/v2 v2.3.0
 	github.com/hexops/gotextdiff v1.0.3
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	golang.org/x/sys v0.46.0
 	golang.org/x/tools v0.45.0
 )

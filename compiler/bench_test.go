@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 
 	"github.com/ibcmc/ibcmc/bench"
@@ -24,11 +25,9 @@ func benchDesign(b *testing.B, n int) (dir, path string) {
 	return dir, path
 }
 
-// BenchmarkStages measures each compile stage separately: load and evaluate (parse the user's CUE and
-// evaluate it in one pass with the evaluation schema compiled in, as Compile does), decode into Go types,
-// build the plan and derive, run the rules; then the whole compile. The two-pass stages are the route a
-// design the one-pass evaluation does not accept takes (and JSON and YAML designs): the design evaluated
-// on its own, then unified with the schema and validated.
+// BenchmarkStages measures each compile stage separately, as Compile runs them: load (parse the user's
+// files and evaluate them on their own), unify-validate (with #Design), the value-length limits, decode into
+// Go types, build the plan and derive, run the rules; then the whole compile.
 func BenchmarkStages(b *testing.B) {
 	for _, n := range benchSizes {
 		dir, path := benchDesign(b, n)
@@ -36,48 +35,60 @@ func BenchmarkStages(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run(fmt.Sprintf("load-evaluate/n=%d", n), func(b *testing.B) {
+		load := func(b *testing.B) (*cue.Context, *userInput) {
+			ctx := cuecontext.New()
+			in, d, err := loadInputs(ctx, inputs, dir)
+			if err != nil || len(d) > 0 {
+				b.Fatal(err, d)
+			}
+			return ctx, in
+		}
+		b.Run(fmt.Sprintf("load/n=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, _, ok := evaluateEmbedded(cuecontext.New(), inputs); !ok {
-					b.Fatal("the generated design does not validate in one pass")
-				}
+				load(b)
 			}
 		})
-		b.Run(fmt.Sprintf("two-pass-load/n=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, d, err := loadUser(cuecontext.New(), []string{path}, dir); err != nil || len(d) > 0 {
-					b.Fatal(err, d)
-				}
-			}
-		})
-		b.Run(fmt.Sprintf("two-pass-unify-validate/n=%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("unify-validate/n=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()
-				ctx := cuecontext.New()
-				in, _, _ := loadUser(ctx, []string{path}, dir)
+				ctx, in := load(b)
 				b.StartTimer()
-				if _, d, err := unifyWithSchema(ctx, in.value, dir, nil, false); err != nil || len(d) > 0 {
-					b.Fatal(err, d)
+				def, err := designDef(ctx, loadSchemaInstance)
+				if err != nil {
+					b.Fatal(err)
 				}
-			}
-		})
-		b.Run(fmt.Sprintf("decode/n=%d", n), func(b *testing.B) {
-			v, _, _, _ := evaluateEmbedded(cuecontext.New(), inputs)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				var raw rawDesign
-				if err := decodeInto(v, &raw, benchDefaults(b)); err != nil {
+				if err := in.value.Unify(def).Validate(cue.Concrete(true), cue.Final()); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
-		v, _, _, _ := evaluateEmbedded(cuecontext.New(), inputs)
+		v, labels, diags, err := evaluate(inputs, dir)
+		if err != nil || len(diags) > 0 {
+			b.Fatal(err, diags)
+		}
+		b.Run(fmt.Sprintf("limits/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if d := longValues(v, labels, dir); len(d) > 0 {
+					b.Fatal(d)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("decode/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var raw rawDesign
+				if err := decodeInto(v, &raw, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		var raw rawDesign
-		decodeInto(v, &raw, benchDefaults(b))
+		if err := decodeInto(v, &raw, nil); err != nil {
+			b.Fatal(err)
+		}
 		b.Run(fmt.Sprintf("plan-derive/n=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -106,12 +117,4 @@ func BenchmarkStages(b *testing.B) {
 			}
 		})
 	}
-}
-
-func benchDefaults(b *testing.B) *schemaDefaults {
-	d, err := loadSchemaDefaults()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
 }

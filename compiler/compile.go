@@ -20,8 +20,6 @@ import (
 type Options struct {
 	// Cwd is the directory file names in diagnostics and provenance are relative to; default os.Getwd.
 	Cwd string
-	// schemaAsWritten skips the evaluation schema (evalschema.go); the tests that compare both set it.
-	schemaAsWritten bool
 }
 
 // Result is a compiled design. Plan is nil when the design did not get past the schema (IB000).
@@ -44,27 +42,26 @@ var derivers = []Deriver{
 }
 
 // evaluate gives the design unified with the schema and validated, or the diagnostics that say why it is
-// not valid. A design written in CUE is first evaluated in one pass with the evaluation schema embedded in
-// its package (evalschema.go); when that does not validate, or for JSON and YAML, the design is loaded on
-// its own and unified with the schema, whose diagnostics are then the ones reported.
-func evaluate(inputs *designInputs, cwd string, opts Options) (cue.Value, positions, diag.List, error) {
-	triedEmbedded := false
-	if !opts.schemaAsWritten && len(inputs.dataFiles) == 0 {
-		v, in, attempted, ok := evaluateEmbedded(cuecontext.New(), inputs)
-		if ok {
-			return v, collectPositions(in, cwd), nil, nil
-		}
-		triedEmbedded = attempted
-	}
+// not valid. Every design, CUE, JSON or YAML, takes one path: loaded on its own, unified with #Design as
+// written (the schema `ibcmc schema` prints), validated to concrete values. The schema's defaults are
+// applied by CUE, so a design means exactly what CUE makes of it with the schema (evalschema.go says why
+// there is no faster form of the schema).
+func evaluate(inputs *designInputs, cwd string) (cue.Value, positions, diag.List, error) {
 	ctx := cuecontext.New()
 	in, diags, err := loadInputs(ctx, inputs, cwd)
 	if err != nil || len(diags) > 0 {
 		return cue.Value{}, nil, diags, err
 	}
 	labels := collectPositions(in, cwd)
-	// The evaluation schema already refused this design if the embedded pass ran.
-	v, diags, err := unifyWithSchema(ctx, in.value, cwd, labels, opts.schemaAsWritten || triedEmbedded)
-	return v, labels, diags, err
+	def, err := designDef(ctx, loadSchemaInstance)
+	if err != nil {
+		return cue.Value{}, nil, nil, err
+	}
+	v := in.value.Unify(def) // the user's value first: errors then carry the user's paths and positions
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return v, labels, schemaDiagnostics(err, in.value, v, def, cwd, labels), nil
+	}
+	return v, labels, nil, nil
 }
 
 // Compile loads and checks the design. The error is for usage and I/O problems (exit 2); design problems
@@ -90,7 +87,7 @@ func Compile(paths []string, opts Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	v, labels, diags, err := evaluate(inputs, cwd, opts)
+	v, labels, diags, err := evaluate(inputs, cwd)
 	if err != nil {
 		return nil, err
 	}
@@ -101,12 +98,9 @@ func Compile(paths []string, opts Options) (res *Result, err error) {
 		diags.Sort()
 		return &Result{Diagnostics: diags}, nil
 	}
-	defs, err := loadSchemaDefaults()
-	if err != nil {
-		return nil, fmt.Errorf("internal error: embedded schema: %w", err)
-	}
 	var raw rawDesign
-	if err := decodeInto(v, &raw, defs); err != nil {
+	// CUE applied every default the schema states: the decoder has none to fill in (evalschema.go).
+	if err := decodeInto(v, &raw, nil); err != nil {
 		// The value validated against the schema, so a decode failure is a mismatch between the schema and
 		// the Go types: ibcmc's bug, not the user's.
 		return nil, fmt.Errorf("internal error: decoding the validated design: %w", err)
@@ -146,7 +140,7 @@ func structuralChecks(p *plan.Plan) diag.List {
 	for _, s := range p.Systems {
 		if s.IntranetFQDN == "" && s.InternetFQDN == "" {
 			out = append(out, diag.Diagnostic{
-				Code: "IB000", Name: "schema", Severity: diag.Error, Source: "design-language.md",
+				Code: "IB000", Name: "schema", Severity: diag.Error, Source: "",
 				Path:    plan.Join(s.Path, "fqdn"),
 				Message: fmt.Sprintf("system %q needs at least one of fqdn.intranet and fqdn.internet", s.Name),
 			})

@@ -19,6 +19,14 @@ type rawDesign struct {
 	Clients    map[string]rawClients    `json:"clients"`
 	CMG        map[string]rawCMG        `json:"cmg"`
 	Firewalls  map[string]rawFirewall   `json:"firewalls"`
+	Waivers    []rawWaiver              `json:"waivers"`
+}
+
+type rawWaiver struct {
+	Code    string `json:"code"`
+	Path    string `json:"path"`
+	Reason  string `json:"reason"`
+	Expires string `json:"expires"`
 }
 
 type rawFirewall struct {
@@ -342,6 +350,11 @@ func toPlan(r *rawDesign) *plan.Plan {
 			fw.Zones = append(fw.Zones, zone)
 		}
 		p.Firewalls = append(p.Firewalls, fw)
+	}
+	for i, w := range r.Waivers {
+		p.Waivers = append(p.Waivers, &plan.Waiver{
+			Path: plan.Index("waivers", i), Code: w.Code, FindingPath: w.Path, Reason: w.Reason, Expires: w.Expires,
+		})
 	}
 	p.Reindex()
 	return p

@@ -123,3 +123,22 @@ func compileString(t *testing.T, src string) *compiler.Result {
 	}
 	return res
 }
+
+// A JSON design may name its JSON Schema for editors; ibcmc ignores the member.
+func TestJSONDesignMayNameItsSchema(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "site.json")
+	src := `{"$schema": "./design.schema.json", "site": {"code": "P01", "server": "cm01.contoso.com", "forest": "contoso.com"},
+ "forests": {"contoso.com": {}}, "zones": {"intranet": {"kind": "intranet", "cidrs": ["10.0.0.0/16"]}},
+ "pki": {"authorities": {"Root": {"subject": "CN=Root"}}, "issuer": "Root"}, "systems": {}, "publishing": {}, "clients": {}}`
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := compiler.Compile([]string{p}, compiler.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Plan == nil || res.Diagnostics.HasErrors(false) {
+		t.Fatalf("diagnostics: %v", res.Diagnostics)
+	}
+}

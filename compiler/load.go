@@ -8,8 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -24,7 +22,6 @@ import (
 
 	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/internal/inputfile"
-	"github.com/ibcmc/ibcmc/plan"
 	"github.com/ibcmc/ibcmc/schema"
 )
 
@@ -215,18 +212,19 @@ func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput,
 	var diags diag.List
 	// addErr positions errors that CUE reports without one (a structural cycle, say) at the nearest label
 	// the files write, or at the start of the file.
-	addErr := func(err error, files []*ast.File, file string) {
+	// v is the files' value when they parsed (a conflict between them is explained from it).
+	addErr := func(err error, files []*ast.File, file string, v cue.Value) {
 		labels := positionsOf(files, nil, cwd)
 		if _, ok := labels[fileKey]; !ok && file != "" {
 			labels[fileKey] = diag.Pos{File: displayPath(absPath(file), cwd), Line: 1, Column: 1}
 		}
-		diags = append(diags, cueDiagnostics(err, cwd, labels)...)
+		diags = append(diags, userDiagnostics(err, v, cwd, labels)...)
 	}
 
 	if inputs.dir != "" {
 		v, files, err := loadCUE(ctx, []string{"."}, inputs.loadConfig(inputs.dir))
 		if err != nil {
-			addErr(err, files, inputs.dirFirst)
+			addErr(err, files, inputs.dirFirst, v)
 		} else {
 			values = append(values, v)
 			in.files = append(in.files, files...)
@@ -235,7 +233,7 @@ func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput,
 	if len(inputs.cueFiles) > 0 {
 		v, files, err := loadCUE(ctx, inputs.cueFiles, inputs.loadConfig(""))
 		if err != nil {
-			addErr(err, files, inputs.cueFiles[0])
+			addErr(err, files, inputs.cueFiles[0], v)
 		} else {
 			values = append(values, v)
 			in.files = append(in.files, files...)
@@ -247,12 +245,12 @@ func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput,
 		if strings.EqualFold(filepath.Ext(p), ".json") {
 			expr, err := cuejson.Extract(name, data)
 			if err != nil {
-				addErr(err, nil, p)
+				addErr(err, nil, p, cue.Value{})
 				continue
 			}
 			v := ctx.BuildExpr(expr)
 			if v.Err() != nil {
-				addErr(v.Err(), nil, p)
+				addErr(v.Err(), nil, p, v)
 				continue
 			}
 			values = append(values, v)
@@ -265,7 +263,7 @@ func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput,
 			}
 			v := ctx.BuildFile(f)
 			if v.Err() != nil {
-				addErr(v.Err(), []*ast.File{f}, p)
+				addErr(v.Err(), []*ast.File{f}, p, v)
 				continue
 			}
 			values = append(values, v)
@@ -294,41 +292,9 @@ func loadCUE(ctx *cue.Context, args []string, cfg *load.Config) (cue.Value, []*a
 	}
 	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return cue.Value{}, inst.Files, err // the files still place errors CUE reports without a position
+		return v, inst.Files, err // the files still place errors CUE reports without a position, and v explains conflicts
 	}
 	return v, inst.Files, nil
-}
-
-// unifyWithSchema unifies the user's value with #Design (user value first: the errors then carry the
-// user's paths and positions) and validates it to concrete values. It tries the evaluation schema first
-// (evalschema.go) and falls back to the schema as written when that does not validate, so diagnostics
-// always come from the schema as written.
-func unifyWithSchema(ctx *cue.Context, user cue.Value, cwd string, labels positions, asWritten bool) (cue.Value, diag.List, error) {
-	if !asWritten {
-		v, ok, err := unifyWithEvalSchema(ctx, user)
-		if err != nil || ok {
-			return v, nil, err
-		}
-	}
-	def, err := designDef(ctx, loadSchemaInstance)
-	if err != nil {
-		return cue.Value{}, nil, err
-	}
-	v := user.Unify(def)
-	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return v, cueDiagnostics(err, cwd, labels), nil
-	}
-	return v, nil, nil
-}
-
-// unifyWithEvalSchema reports whether the design validates against the evaluation schema.
-func unifyWithEvalSchema(ctx *cue.Context, user cue.Value) (cue.Value, bool, error) {
-	def, err := designDef(ctx, loadEvalSchemaInstance)
-	if err != nil {
-		return cue.Value{}, false, err
-	}
-	v := user.Unify(def)
-	return v, v.Validate(cue.Concrete(true), cue.Final()) == nil, nil
 }
 
 func designDef(ctx *cue.Context, load func() (*build.Instance, error)) (cue.Value, error) {
@@ -380,39 +346,25 @@ func yamlSyntaxDiagnostics(err error, name, cwd string) diag.List {
 		Severity: diag.Error,
 		Message:  strings.TrimPrefix(err.Error(), name+": "),
 		Pos:      diag.Pos{File: name, Line: 1, Column: 1},
-		Source:   "design-language.md",
+		Source:   "",
 	}}
 }
 
-// cueDiagnostics turns every CUE error into an IB000 diagnostic positioned in the user's file.
+// cueDiagnostics reports CUE errors that no schema class explains (schemaerr.go builds those from data):
+// syntax errors and evaluation errors in the user's own CUE, in CUE's words, positioned in the user's file.
 func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 	var out diag.List
 	seen := map[string]bool{}
-	disjunctions := map[string]int{} // path → index of its "empty disjunction" summary
 	for _, e := range cueerrors.Errors(err) {
-		p := plan.Path(unquoteSelectors(e.Path())...)
+		_, p := selectorsOf(e.Path())
 		format, args := e.Msg()
-		msg := shortenMismatch(fmt.Sprintf(format, args...))
+		msg := fmt.Sprintf(format, args...)
 		pos := userPos(e, cwd)
-		if strings.HasPrefix(msg, "incomplete value") || strings.HasPrefix(msg, "non-concrete value") {
-			msg = "required field is missing: set " + p
-			if labels != nil {
-				pos = labels.nearest(p)
-			}
-		}
 		if !pos.IsValid() && labels != nil {
 			pos = labels.nearest(p)
 		}
-		if strings.Contains(msg, schemaPrefix) {
-			msg = strings.ReplaceAll(msg, schemaPrefix+"/", "schema/")
-		}
-		if strings.Contains(msg, "errors in empty disjunction") {
-			disjunctions[p] = len(out)
-		}
-		hint := ""
-		if msg == "field not allowed" {
-			hint = "check the spelling: field names are case-sensitive; `ibcmc schema` prints every field the design language has"
-		}
+		// The schema's file name is internal; `ibcmc schema` prints the file as schema/design.cue.
+		msg = strings.ReplaceAll(msg, schemaPrefix+"/", "schema/")
 		key := pos.String() + "|" + p + "|" + msg
 		if seen[key] {
 			continue
@@ -423,80 +375,10 @@ func cueDiagnostics(err error, cwd string, labels positions) diag.List {
 			Name:     "schema",
 			Severity: diag.Error,
 			Message:  msg,
-			Hint:     hint,
 			Path:     p,
 			Pos:      pos,
-			Source:   "design-language.md",
+			Source:   "",
 		})
-	}
-	return mergeDisjunctions(out, disjunctions)
-}
-
-var mismatch = regexp.MustCompile(`^conflicting values (.+?) and (.+) \(mismatched types (\w+) and (\w+)\)$`)
-
-// shortenMismatch names a struct or list side of a type conflict by its kind: CUE prints the schema's whole
-// definition there (`site: 0` against #Site printed all of #Site, with internal names of its let bindings).
-func shortenMismatch(msg string) string {
-	m := mismatch.FindStringSubmatch(msg)
-	if m == nil {
-		return msg
-	}
-	side := func(v, kind string) string {
-		if len(v) <= 60 && !strings.HasPrefix(v, "{") && !strings.HasPrefix(v, "[") {
-			return v
-		}
-		if strings.ContainsRune("aeiou", rune(kind[0])) {
-			return "an " + kind
-		}
-		return "a " + kind
-	}
-	return fmt.Sprintf("conflicting values %s and %s (mismatched types %s and %s)", side(m[1], m[3]), side(m[2], m[4]), m[3], m[4])
-}
-
-var conflict = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types .*\))?$`)
-
-// mergeDisjunctions replaces CUE's "N errors in empty disjunction" plus one "conflicting values" error per
-// alternative with a single finding that names the value and the allowed alternatives.
-func mergeDisjunctions(l diag.List, disj map[string]int) diag.List {
-	if len(disj) == 0 {
-		return l
-	}
-	var out diag.List
-	alts := map[string][]string{}
-	var value = map[string]string{}
-	var valuePos = map[string]diag.Pos{}
-	for _, d := range l {
-		if _, ok := disj[d.Path]; ok {
-			if m := conflict.FindStringSubmatch(d.Message); m != nil {
-				value[d.Path] = m[1]
-				valuePos[d.Path] = d.Pos
-				alts[d.Path] = append(alts[d.Path], m[2])
-				continue
-			}
-		}
-		out = append(out, d)
-	}
-	for i, d := range out {
-		if _, ok := disj[d.Path]; ok && strings.Contains(d.Message, "errors in empty disjunction") && len(alts[d.Path]) > 0 {
-			out[i].Message = fmt.Sprintf("%s is not allowed here; allowed: %s", value[d.Path], strings.Join(alts[d.Path], " | "))
-			if valuePos[d.Path].IsValid() {
-				out[i].Pos = valuePos[d.Path]
-			}
-		}
-	}
-	return out
-}
-
-// unquoteSelectors turns CUE's path elements (quoted when they are not identifiers) back into names.
-func unquoteSelectors(elems []string) []string {
-	out := make([]string, len(elems))
-	for i, e := range elems {
-		if strings.HasPrefix(e, `"`) {
-			if u, err := strconv.Unquote(e); err == nil {
-				e = u
-			}
-		}
-		out[i] = e
 	}
 	return out
 }

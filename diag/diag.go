@@ -1,5 +1,6 @@
 // Package diag holds the diagnostics ibcmc reports: the user-facing findings of the schema and the rules,
-// with the design path and source position they concern, and their text, JSON and SARIF renderings.
+// with the design path and source position they concern, and their text, JSON, SARIF and GitHub Actions
+// renderings.
 package diag
 
 import (
@@ -77,14 +78,36 @@ type Diagnostic struct {
 	Path     string   `json:"path,omitempty"`
 	Pos      Pos      `json:"pos"`
 	Source   string   `json:"source,omitempty"`
+	// Waived is set when a waiver of the design accepts the finding: it stays visible everywhere but no
+	// longer counts as an error or warning (exit status, --strict).
+	Waived *Waiver `json:"waived,omitempty"`
+}
+
+// Waiver is the design's acceptance of a finding, as the finding carries it.
+type Waiver struct {
+	Reason  string `json:"reason"`
+	Expires string `json:"expires,omitempty"` // YYYY-MM-DD, the last day the waiver applies
+	Path    string `json:"path"`              // the waiver's own place in the design, waivers[i]
+}
+
+// String says why and until when a finding is accepted, for the text outputs.
+func (w *Waiver) String() string {
+	s := w.Reason + " (" + w.Path
+	if w.Expires != "" {
+		s += ", until " + w.Expires
+	}
+	return s + ")"
 }
 
 // List is a set of diagnostics.
 type List []Diagnostic
 
-// Count returns the number of errors and warnings.
+// Count returns the number of errors and warnings that count: waived findings are left out.
 func (l List) Count() (errors, warnings int) {
 	for _, d := range l {
+		if d.Waived != nil {
+			continue
+		}
 		switch d.Severity {
 		case Error:
 			errors++
@@ -95,17 +118,28 @@ func (l List) Count() (errors, warnings int) {
 	return errors, warnings
 }
 
-// HasErrors reports whether any diagnostic is an error, or a warning when strict.
+// Waived returns the number of findings a waiver accepts.
+func (l List) Waived() int {
+	n := 0
+	for _, d := range l {
+		if d.Waived != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// HasErrors reports whether any diagnostic is an error, or a warning when strict; waived ones do not count.
 func (l List) HasErrors(strict bool) bool {
 	e, w := l.Count()
 	return e > 0 || (strict && w > 0)
 }
 
-// Strict returns a copy where warnings are promoted to errors (--strict).
+// Strict returns a copy where warnings are promoted to errors (--strict); a waived warning stays a warning.
 func (l List) Strict() List {
 	out := slices.Clone(l)
 	for i := range out {
-		if out[i].Severity == Warning {
+		if out[i].Severity == Warning && out[i].Waived == nil {
 			out[i].Severity = Error
 		}
 	}

@@ -28,6 +28,8 @@ type Plan struct {
 	// Firewalls are the declared firewalls, or when the design declares none, one per zone boundary a flow
 	// crosses (derived with the flows).
 	Firewalls []*Firewall
+	// Waivers are the findings the design accepts (waivers.go), in the order written.
+	Waivers []*Waiver
 
 	Endpoints    []*Endpoint
 	Flows        []*Flow

@@ -1,18 +1,17 @@
 // Package review compares two compiled designs by the stable IDs of what they produce — findings, flows,
-// internet endpoints, certificate requests, client install lines and proxy routes — and renders the
-// changes for a reviewer. The differ (this file) is separate from the renderers (render.go).
+// internet endpoints, proxy routes, client install lines and certificate requests — and renders the
+// changes for a reviewer. The differ (this file and describe.go) is separate from the renderers
+// (render.go); files.go diffs the artifact files line by line (--files). Every attribute is named and
+// spelled as a reviewer reads it (describe.go), never as a Go field or value dump.
 package review
 
 import (
 	"cmp"
-	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
-	gocmp "github.com/google/go-cmp/cmp"
-
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -37,17 +36,30 @@ func (a Action) Symbol() string {
 	}
 }
 
-// Field is one named attribute of an entity, rendered as text.
+// Field is one named attribute of an entity: a single value, or a list of items (addresses, ports, DNS
+// names) that changes item by item. An attribute without a value is left out.
 type Field struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name  string   `json:"name"`
+	Value string   `json:"value,omitempty"`
+	Items []string `json:"items,omitempty"`
+
+	// literal: the value is written as it appears on a command line ("SMSSITECODE=FAB", "/UsePKICert"),
+	// so it names itself and is shown without the attribute name.
+	literal bool
+	list    bool
 }
 
-// FieldChange is an attribute whose value differs.
+// FieldChange is an attribute whose value differs. A single value shows as before and after (either empty
+// when the attribute is new or gone); a list shows the items added and removed.
 type FieldChange struct {
-	Name   string `json:"name"`
-	Before string `json:"before"`
-	After  string `json:"after"`
+	Name    string   `json:"name"`
+	Before  string   `json:"before,omitempty"`
+	After   string   `json:"after,omitempty"`
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+
+	literal bool
+	single  bool // a list of at most one item on both sides
 }
 
 // EntityChange is one added, removed or changed entity.
@@ -55,8 +67,8 @@ type EntityChange struct {
 	Kind    string        `json:"kind"`
 	ID      string        `json:"id"`
 	Action  Action        `json:"action"`
-	Summary string        `json:"summary"`          // one line a reviewer reads first
-	Fields  []Field       `json:"fields,omitempty"` // all attributes, for additions and removals
+	Summary string        `json:"summary"`          // one line a reviewer reads first (after the change)
+	Fields  []Field       `json:"fields,omitempty"` // every attribute, for additions and removals
 	Changes []FieldChange `json:"changes,omitempty"`
 }
 
@@ -93,190 +105,152 @@ func (r *Result) Counts() (add, change, remove int) {
 // Empty reports whether nothing differs.
 func (r *Result) Empty() bool { return len(r.Entities) == 0 && len(r.Files) == 0 }
 
-// Kinds in the order reviewers read them: what breaks, what opens, what clients must change.
-var kinds = []struct {
-	name    string
-	entries func(p *plan.Plan) []entity
-}{
-	{"finding", findings},
-	{"flow", each(func(p *plan.Plan) []*plan.Flow { return p.Flows }, func(f *plan.Flow) (string, string) {
-		return f.ID, fmt.Sprintf("%s → %s %s/%s: %s", f.From, f.To, plan.JoinPorts(f.Ports, ","), f.Protocol, f.Purpose)
-	})},
-	{"endpoint", each(func(p *plan.Plan) []*plan.Endpoint { return p.Endpoints }, func(e *plan.Endpoint) (string, string) {
-		return e.ID, fmt.Sprintf("%s:%d (%s) → %s", e.FQDN, e.Port, strings.Join(e.Roles, ", "), e.Target)
-	})},
-	{"certificate", each(func(p *plan.Plan) []*plan.CertRequest { return p.CertRequests }, func(c *plan.CertRequest) (string, string) {
-		return c.ID, fmt.Sprintf("%s for %s (%s)", c.Purpose, c.Subject, strings.Join(c.DNSNames, ", "))
-	})},
-	{"install", each(func(p *plan.Plan) []*plan.InstallProfile { return p.Installs }, func(i *plan.InstallProfile) (string, string) {
-		return i.ID, i.CommandLine
-	})},
-	{"proxy-route", each(func(p *plan.Plan) []*plan.ProxyRoute { return p.ProxyRoutes }, func(r *plan.ProxyRoute) (string, string) {
-		return r.ID, fmt.Sprintf("%s :%d %s → %s:%d", r.Host, r.ListenPort, r.Scheme, r.BackendHost, r.BackendPort)
-	})},
+// Plans compares two plans entity by entity, kind by kind in the order reviewers read them (Kinds).
+func Plans(oldPlan, newPlan *plan.Plan) []EntityChange {
+	var out []EntityChange
+	for _, k := range kinds {
+		out = k.compare(k.Name, oldPlan, newPlan, out)
+	}
+	return out
 }
 
-// entity is one comparable item: its ID, one-line summary and the value compared.
+// compareFunc appends the changes of one kind (name) between two plans to out.
+type compareFunc func(name string, oldPlan, newPlan *plan.Plan, out []EntityChange) []EntityChange
+
+// entity is one comparable item: its ID, one-line summary and attributes.
 type entity struct {
 	id, summary string
-	value       any
+	fields      []Field
 }
 
-func each[T any](list func(*plan.Plan) []T, describe func(T) (string, string)) func(*plan.Plan) []entity {
-	return func(p *plan.Plan) []entity {
-		var out []entity
-		for _, x := range list(p) {
-			id, summary := describe(x)
-			out = append(out, entity{id: id, summary: summary, value: x})
+// comparer returns the compare function of a kind: entities are matched by ID; only those that are added,
+// removed or differ (reflect.DeepEqual on the plan's value) are described, so an unchanged design of
+// thousands of systems costs one walk of each list.
+func comparer[T any](list func(*plan.Plan) []T, id func(T) string, describe func(T) entity) compareFunc {
+	return func(name string, oldPlan, newPlan *plan.Plan, out []EntityChange) []EntityChange {
+		before, after := sortedByID(list(oldPlan), id), sortedByID(list(newPlan), id)
+		i, j := 0, 0
+		for i < len(before) || j < len(after) {
+			var c int
+			switch {
+			case i == len(before):
+				c = 1
+			case j == len(after):
+				c = -1
+			default:
+				c = strings.Compare(id(before[i]), id(after[j]))
+			}
+			switch {
+			case c < 0:
+				e := describe(before[i])
+				out = append(out, EntityChange{Kind: name, ID: e.id, Action: Remove, Summary: e.summary, Fields: e.fields})
+				i++
+			case c > 0:
+				e := describe(after[j])
+				out = append(out, EntityChange{Kind: name, ID: e.id, Action: Add, Summary: e.summary, Fields: e.fields})
+				j++
+			default:
+				if !reflect.DeepEqual(before[i], after[j]) {
+					b, a := describe(before[i]), describe(after[j])
+					if changes := fieldChanges(b.fields, a.fields); len(changes) > 0 {
+						out = append(out, EntityChange{Kind: name, ID: a.id, Action: Change, Summary: a.summary, Changes: changes})
+					}
+				}
+				i++
+				j++
+			}
 		}
 		return out
 	}
 }
 
-// findings are keyed by code and design path; the message is an attribute, so rewording shows as a change.
-func findings(p *plan.Plan) []entity {
-	var out []entity
-	seen := map[string]int{}
-	for _, d := range p.Findings {
-		id := d.Code + " " + d.Path
-		if n := seen[id]; n > 0 {
-			id = fmt.Sprintf("%s #%d", id, n+1)
-		}
-		seen[d.Code+" "+d.Path]++
-		d := d
-		d.Pos = diag.Pos{} // a finding that moves lines is the same finding
-		out = append(out, entity{id: id, summary: fmt.Sprintf("%s %s: %s", d.Severity, d.Name, d.Message), value: d})
+// sortedByID returns the list in ID order; plan lists already are, and are then returned as they are.
+func sortedByID[T any](xs []T, id func(T) string) []T {
+	less := func(a, b T) int { return strings.Compare(id(a), id(b)) }
+	if slices.IsSortedFunc(xs, less) {
+		return xs
 	}
-	return out
+	xs = slices.Clone(xs)
+	slices.SortStableFunc(xs, less)
+	return xs
 }
 
-// Plans compares two plans entity by entity.
-func Plans(oldPlan, newPlan *plan.Plan) []EntityChange {
-	var out []EntityChange
-	for _, k := range kinds {
-		before := index(k.entries(oldPlan))
-		after := index(k.entries(newPlan))
-		ids := make([]string, 0, len(before)+len(after))
-		for id := range before {
-			ids = append(ids, id)
-		}
-		for id := range after {
-			if _, ok := before[id]; !ok {
-				ids = append(ids, id)
-			}
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
-			b, inOld := before[id]
-			a, inNew := after[id]
-			switch {
-			case !inOld:
-				out = append(out, EntityChange{Kind: k.name, ID: id, Action: Add, Summary: a.summary, Fields: fields(a.value)})
-			case !inNew:
-				out = append(out, EntityChange{Kind: k.name, ID: id, Action: Remove, Summary: b.summary, Fields: fields(b.value)})
-			case !gocmp.Equal(b.value, a.value):
-				out = append(out, EntityChange{Kind: k.name, ID: id, Action: Change, Summary: a.summary, Changes: fieldChanges(fields(b.value), fields(a.value))})
-			}
-		}
-	}
-	return out
-}
-
-func index(es []entity) map[string]entity {
-	m := make(map[string]entity, len(es))
-	for _, e := range es {
-		m[e.id] = e
-	}
-	return m
-}
-
-// fields flattens an entity struct into named text values, in declaration order. Reflection keeps the
-// differ in step with the plan as entity types gain fields.
-func fields(v any) []Field {
-	rv := reflect.Indirect(reflect.ValueOf(v))
-	var out []Field
-	var walk func(prefix string, rv reflect.Value)
-	walk = func(prefix string, rv reflect.Value) {
-		rt := rv.Type()
-		for i := 0; i < rt.NumField(); i++ {
-			f := rt.Field(i)
-			if !f.IsExported() || f.Name == "Path" {
-				continue
-			}
-			fv := rv.Field(i)
-			name := prefix + f.Name
-			if f.Anonymous {
-				name = prefix
-			}
-			if fv.Kind() == reflect.Struct && fv.Type() != reflect.TypeOf(diag.Pos{}) {
-				walk(name+dot(name), fv)
-				continue
-			}
-			out = append(out, Field{Name: name, Value: text(fv)})
-		}
-	}
-	walk("", rv)
-	return out
-}
-
-func dot(name string) string {
-	if name == "" {
-		return ""
-	}
-	return "."
-}
-
-func text(v reflect.Value) string {
-	switch v.Kind() {
-	case reflect.Slice:
-		parts := make([]string, v.Len())
-		for i := range parts {
-			parts[i] = text(v.Index(i))
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case reflect.Pointer:
-		if v.IsNil() {
-			return "—"
-		}
-		return text(v.Elem())
-	case reflect.Struct:
-		var parts []string
-		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				parts = append(parts, v.Type().Field(i).Name+"="+text(v.Field(i)))
-			}
-		}
-		return "{" + strings.Join(parts, " ") + "}"
-	default:
-		if s, ok := v.Interface().(fmt.Stringer); ok {
-			return s.String()
-		}
-		return fmt.Sprint(v.Interface())
-	}
-}
-
+// fieldChanges compares two attribute lists by name: the new side's order first, then attributes only
+// the old side has.
 func fieldChanges(before, after []Field) []FieldChange {
-	b := map[string]string{}
+	b := make(map[string]Field, len(before))
 	for _, f := range before {
-		b[f.Name] = f.Value
+		b[f.Name] = f
 	}
 	var out []FieldChange
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(after))
 	for _, f := range after {
 		seen[f.Name] = true
-		if old, ok := b[f.Name]; !ok || old != f.Value {
-			out = append(out, FieldChange{Name: f.Name, Before: old, After: f.Value})
+		old, ok := b[f.Name]
+		if ok && equalField(old, f) {
+			continue
 		}
+		out = append(out, change(f.Name, old, f))
 	}
 	for _, f := range before {
 		if !seen[f.Name] {
-			out = append(out, FieldChange{Name: f.Name, Before: f.Value})
+			out = append(out, change(f.Name, f, Field{}))
 		}
 	}
 	return out
+}
+
+func equalField(a, b Field) bool { return a.Value == b.Value && slices.Equal(a.Items, b.Items) }
+
+func change(name string, before, after Field) FieldChange {
+	c := FieldChange{Name: name, literal: before.literal || after.literal}
+	if !before.list && !after.list {
+		c.Before, c.After = before.Value, after.Value
+		return c
+	}
+	// One address or name for another reads best as before → after (the renderers' choice; JSON keeps
+	// added and removed for every list).
+	c.single = len(before.Items) <= 1 && len(after.Items) <= 1
+	c.Added, c.Removed = setDiff(after.Items, before.Items), setDiff(before.Items, after.Items)
+	if len(c.Added) == 0 && len(c.Removed) == 0 {
+		// The same items in another order (the order of DNS names or trusted roots can matter).
+		c.Before, c.After = joinItems(before.Items), joinItems(after.Items)
+	}
+	return c
+}
+
+// setDiff returns the items of a that b lacks, in a's order.
+func setDiff(a, b []string) []string {
+	in := make(map[string]bool, len(b))
+	for _, s := range b {
+		in[s] = true
+	}
+	var out []string
+	for _, s := range a {
+		if !in[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// uniqueNames makes attribute names unique within an entity (a parameter given twice), so comparing by
+// name never drops one.
+func uniqueNames(fs []Field) []Field {
+	seen := make(map[string]int, len(fs))
+	for i := range fs {
+		n := seen[fs[i].Name]
+		seen[fs[i].Name] = n + 1
+		if n > 0 {
+			fs[i].Name += " #" + strconv.Itoa(n+1)
+		}
+	}
+	return fs
 }
 
 // SortFiles orders file changes by path.
 func SortFiles(files []FileChange) {
 	slices.SortFunc(files, func(a, b FileChange) int { return cmp.Compare(a.Path, b.Path) })
 }
+
+func joinItems(items []string) string { return strings.Join(items, ", ") }

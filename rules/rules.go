@@ -58,18 +58,6 @@ func (r *Rule) Retired() bool { return r.Severities == "—" }
 // Lookup returns the rule with the code, or nil.
 func Lookup(code string) *Rule { return registry[code] }
 
-// Infos describes the catalog for SARIF.
-func Infos() []diag.RuleInfo {
-	var out []diag.RuleInfo
-	for _, r := range All() {
-		if r.Retired() {
-			continue // reserved codes are never reported, so SARIF does not list them
-		}
-		out = append(out, diag.RuleInfo{Code: r.Code, Name: r.Name, Summary: r.Summary, Severity: r.Severity})
-	}
-	return out
-}
-
 // Reporter collects one rule's findings.
 type Reporter struct {
 	rule *Rule
@@ -104,7 +92,8 @@ func (r *Reporter) Info(path, hint, format string, args ...any) {
 	r.Report(diag.Info, path, hint, format, args...)
 }
 
-// Run checks the plan against every rule. Positions are filled in by the caller.
+// Run checks the plan against every rule, then applies the design's waivers to the findings (waivers.go).
+// Positions are filled in by the caller.
 func Run(p *plan.Plan) diag.List {
 	var out diag.List
 	for _, rule := range All() {
@@ -115,5 +104,5 @@ func Run(p *plan.Plan) diag.List {
 		rule.Check(p, rep)
 		out = append(out, rep.out...)
 	}
-	return out
+	return applyWaivers(p, out)
 }

@@ -54,6 +54,9 @@ type cli struct {
 	Certs   certsCmd   `cmd:"" help:"Check issued certificates against what the design needs."`
 	Schema  schemaCmd  `cmd:"" help:"Print the embedded CUE schema of the design language."`
 	Ver     versionCmd `cmd:"" name:"version" help:"Print the version of ibcmc and its design language."`
+
+	Help       helpCmd       `cmd:"" help:"Show help for a command, e.g. ibcmc help build."`
+	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish, powershell)."`
 }
 
 // inputArgs are the design files every compiling command takes.

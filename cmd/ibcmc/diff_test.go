@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -124,15 +125,75 @@ func TestDiffRenamedPopulationIsRemoveAndAdd(t *testing.T) {
 func TestDiffMarkdownAndFiles(t *testing.T) {
 	src := exampleSource(t, "homelab")
 	changed := strings.Replace(src, `public:  "198.51.100.7"`, `public:  "198.51.100.8"`, 1)
-	code, out, _ := run(t, "diff", "--format", "markdown", "--files", "examples/homelab/site.cue", writeDesign(t, changed))
+	newPath := writeDesign(t, changed)
+	code, out, _ := run(t, "diff", "--format", "markdown", "--files", "examples/homelab/site.cue", newPath)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"## ibcmc diff: ", "### What opens", "| `~` | endpoint | `cm.example.org:443@router` |", "```diff\n--- a/report.md\n+++ b/report.md\n", "-| `cm.example.org` | 443/https", "0 to add, "} {
+	for _, want := range []string{
+		"## ibcmc diff: ",
+		"**0 to add, 6 to change, 0 to remove.**\n\n| | to add | to change | to remove |\n",
+		"| Internet endpoints | 0 | 3 | 0 |\n",
+		"### What opens",
+		"<details open><summary><b>Internet endpoints</b>: 3 to change</summary>",
+		"| `~` | `cm.example.org:443@router`, `cm.example.org:8530@router`, `cm.example.org:8531@router` | 3 internet endpoints: public address: `198.51.100.7` → `198.51.100.8` |",
+		"<details><summary><b>Changed files</b>: ",
+		"```diff\n--- a/report.md\n+++ b/report.md\n",
+		"-| `cm.example.org` | 443/https",
+	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
 		}
 	}
+
+	// Without --files the artifacts are not compared at all: no files in any format.
+	code, out, _ = run(t, "diff", "--format", "markdown", "examples/homelab/site.cue", newPath)
+	if code != 0 || strings.Contains(out, "Changed files") || strings.Contains(out, "report.md") {
+		t.Errorf("exit %d, markdown without --files shows files:\n%s", code, out)
+	}
+	_, r := runDiffJSON(t, "examples/homelab/site.cue", newPath)
+	if len(r.Files) != 0 || len(r.Changes) != 6 {
+		t.Errorf("json without --files: %d files, %d changes", len(r.Files), len(r.Changes))
+	}
+	_, r = runDiffJSON(t, "--files", "examples/homelab/site.cue", newPath)
+	if len(r.Files) == 0 {
+		t.Error("json with --files has no files")
+	}
+}
+
+// A property change reads as on the command line in every format, and JSON names it as ccmsetup does.
+func TestDiffInstallPropertyInUserWords(t *testing.T) {
+	src := exampleSource(t, "fabrikam-perimeter")
+	changed := writeDesign(t, strings.Replace(src, `code:    "FAB"`, `code:    "FAC"`, 1))
+	code, out, _ := run(t, "diff", "--exit-code", "examples/fabrikam-perimeter/site.cue", changed)
+	if code != 3 {
+		t.Errorf("exit %d, want 3", code)
+	}
+	for _, want := range []string{"  ~ install line roaming-laptops\n", "      SMSSITECODE=FAB → SMSSITECODE=FAC\n", "Install lines: 2 to change\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	_, js, _ := run(t, "diff", "--format", "json", "examples/fabrikam-perimeter/site.cue", changed)
+	var r struct {
+		Changes []struct {
+			Kind, ID string
+			Changes  []map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.Changes {
+		if c.ID == "roaming-laptops" {
+			want := map[string]any{"name": "SMSSITECODE", "before": "SMSSITECODE=FAB", "after": "SMSSITECODE=FAC"}
+			if len(c.Changes) != 1 || !reflect.DeepEqual(c.Changes[0], want) {
+				t.Errorf("json change of roaming-laptops: %v, want %v", c.Changes, want)
+			}
+			return
+		}
+	}
+	t.Errorf("no change of roaming-laptops in %s", js)
 }
 
 // REV:PATH reads the old design from git, as `ibcmc diff main:site.cue site.cue` does in CI.

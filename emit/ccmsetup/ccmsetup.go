@@ -47,9 +47,11 @@ func render(p *plan.Plan, prof *plan.InstallProfile, o emit.Options) ([]byte, er
 		return nil, err
 	}
 	var s script
+	// @echo off comes first: before it runs, cmd.exe echoes every line, the provenance REM included. The "@"
+	// keeps that line itself from echoing.
+	s.raw("@echo off")
 	// The provenance names the design file, which may hold a %; it gets the same treatment as any comment.
 	s.raw(strings.ReplaceAll(strings.TrimSuffix(emit.Provenance(emit.Batch, p, o), "\n"), "%", "%%"))
-	s.raw("@echo off")
 	// Delayed expansion off keeps "!" literal in values; extensions on for "if defined".
 	s.raw("setlocal EnableExtensions DisableDelayedExpansion")
 	s.rem("")

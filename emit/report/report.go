@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/internal/escape"
 	"github.com/ibcmc/ibcmc/plan"
@@ -181,6 +182,8 @@ func populationsSummary(p *plan.Plan) string {
 	return s
 }
 
+// findings lists every finding, one paragraph-wide item each: a table squeezed the message column to a word
+// per line at GitHub's page width. Waived findings stay listed, marked with the waiver's reason.
 func findings(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Findings\n\n")
 	if len(p.Findings) == 0 {
@@ -188,15 +191,35 @@ func findings(b out, p *plan.Plan, _ emit.Options) {
 		return
 	}
 	errs, warns := p.Findings.Count()
-	fmt.Fprintf(b, "%d error(s), %d warning(s), %d info(s). `ibcmc explain CODE` tells why each rule exists.\n\n",
-		errs, warns, len(p.Findings)-errs-warns)
-	tableHeader(b, "Code", "Severity", "Rule", "Message", "Path", "Where")
+	waived := p.Findings.Waived()
+	infos := 0
 	for _, d := range p.Findings {
-		msg := d.Message
-		if d.Hint != "" {
-			msg += " Fix: " + d.Hint
+		if d.Severity == diag.Info && d.Waived == nil {
+			infos++
 		}
-		row(b, code(d.Code), md(d.Severity.String()), md(d.Name), md(msg), code(d.Path), md(d.Pos.String()))
+	}
+	fmt.Fprintf(b, "%d error(s), %d warning(s), %d info(s)", errs, warns, infos)
+	if waived > 0 {
+		fmt.Fprintf(b, ", %d waived (accepted by the design's waivers, not counted)", waived)
+	}
+	b.WriteString(". `ibcmc explain CODE` tells why each rule exists.\n\n")
+	for _, d := range p.Findings {
+		severity := d.Severity.String()
+		if d.Waived != nil {
+			severity += ", waived"
+		}
+		fmt.Fprintf(b, "- **%s** %s %s", md(severity), code(d.Code), md(d.Name))
+		if d.Path != "" {
+			fmt.Fprintf(b, " at %s", code(d.Path))
+		}
+		if d.Pos.IsValid() {
+			fmt.Fprintf(b, " (%s)", md(d.Pos.String()))
+		}
+		fmt.Fprintf(b, ": %s", md(diag.Text(d)))
+		if d.Waived != nil {
+			fmt.Fprintf(b, " **Waived:** %s", md(d.Waived.String()))
+		}
+		b.WriteString("\n")
 	}
 }
 

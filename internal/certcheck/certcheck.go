@@ -1,7 +1,8 @@
 // Package certcheck compares issued certificates with the certificates a design needs: names, extended key
 // usage, RSA key length, signature hash, validity, issuing authority and, where internet clients check
-// revocation, an HTTP CRL distribution point. It turns the most common IBCM failures (facts §6, 1–4) into a
-// check that runs before anything is installed.
+// revocation, an HTTP CRL distribution point. It turns the most common IBCM failures (a certificate
+// without the internet name, the wrong usage, an unreachable CRL) into a check that runs before anything is
+// installed.
 package certcheck
 
 import (

@@ -1,5 +1,5 @@
 // Package testtool finds the external programs tests check emitted configs with (nginx, haproxy, nft,
-// openssl). Without one the test is skipped, except under IBCMC_REQUIRE_TOOLS=1 (set by .ci/run), where a
+// openssl, and the npm and shell tools of .ci/install-*.sh). Without one the test is skipped, except under IBCMC_REQUIRE_TOOLS=1 (set by .ci/run), where a
 // missing tool fails it: CI must never pass by skipping.
 package testtool
 
@@ -31,7 +31,7 @@ func Require(t testing.TB, name string) string {
 func Missing(t testing.TB, what string) {
 	t.Helper()
 	if os.Getenv("IBCMC_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s (IBCMC_REQUIRE_TOOLS=1; .ci/run installs nginx, libnginx-mod-stream, haproxy, nftables and openssl)", what)
+		t.Fatalf("%s (IBCMC_REQUIRE_TOOLS=1; .ci/run installs the Debian tools and runs .ci/install-*.sh for the rest)", what)
 	}
 	t.Skip(what)
 }
