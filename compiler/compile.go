@@ -11,6 +11,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 
+	"github.com/ibcmc/ibcmc/derive"
 	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/plan"
 	"github.com/ibcmc/ibcmc/rules"
@@ -34,11 +35,7 @@ type Deriver func(p *plan.Plan)
 
 // derivers is the ordered list of derivation passes.
 var derivers = []Deriver{
-	deriveEndpoints,
-	deriveInstalls,
-	deriveFlows,        // reads the endpoints
-	deriveProxyRoutes,  // reads the endpoints
-	deriveCertRequests, // reads the endpoints
+	derive.All, // endpoints, installs, flows and firewalls, proxy routes, certificate requests, in that order
 }
 
 // evaluate gives the design unified with the schema and validated, or the diagnostics that say why it is

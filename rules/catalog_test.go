@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
 
+	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
 	"github.com/ibcmc/ibcmc/rules"
 )
@@ -129,6 +131,90 @@ func TestCatalogMetadata(t *testing.T) {
 		if r.Summary == "" || r.Explain == "" || r.Severities == "" {
 			t.Errorf("%s: summary, explain, source and severities are required", r.Code)
 		}
+	}
+}
+
+// TestCatalogIsUnique requires codes and names to be unique and every severity column to be spelled the one
+// way the catalog reads, and shows that the check behind it refuses tables that break those rules.
+func TestCatalogIsUnique(t *testing.T) {
+	if problems := rules.CheckCatalog(rules.All()); len(problems) > 0 {
+		t.Errorf("catalog problems: %q", problems)
+	}
+	ok := func(code, name, sev string) *rules.Rule { return &rules.Rule{Code: code, Name: name, Severities: sev} }
+	for _, c := range []struct {
+		table []*rules.Rule
+		want  []string
+	}{
+		{[]*rules.Rule{ok("IB900", "a", "E"), ok("IB901", "b", "W/E"), ok("IB902", "c", "I/W"), ok("IB903", "d", "—")}, nil},
+		{[]*rules.Rule{ok("IB900", "a", "E"), ok("IB900", "b", "E")}, []string{"duplicate rule code IB900"}},
+		{[]*rules.Rule{ok("IB900", "a", "E"), ok("IB901", "a", "E")}, []string{"duplicate rule name a"}},
+		{[]*rules.Rule{ok("IB900", "a", "E/W"), ok("IB901", "b", "X"), ok("IB902", "c", "W/W"), ok("IB903", "d", "")}, []string{
+			`IB900: severity column "E/W": want E, W or I, several joined by "/" lowest first (W/E), or — for a retired rule`,
+			`IB901: severity column "X": want E, W or I, several joined by "/" lowest first (W/E), or — for a retired rule`,
+			`IB902: severity column "W/W": want E, W or I, several joined by "/" lowest first (W/E), or — for a retired rule`,
+			`IB903: severity column "": want E, W or I, several joined by "/" lowest first (W/E), or — for a retired rule`,
+		}},
+	} {
+		if diff := cmp.Diff(c.want, rules.CheckCatalog(c.table)); diff != "" {
+			t.Errorf("problems of %d rules (-want +got):\n%s", len(c.table), diff)
+		}
+	}
+}
+
+// TestSeverityColumn checks the one record of a rule's severities against what it reports: the severities
+// of its findings across its cases must be exactly its column (a "W/E" rule needs a case of each), and the
+// highest is the default level SARIF shows. IB000 has no cases here (the compiler's tests cover the schema),
+// and retired rules have none.
+func TestSeverityColumn(t *testing.T) {
+	files, err := filepath.Glob("testdata/IB*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]map[diag.Severity]bool{}
+	for _, f := range files {
+		ar, err := txtar.ParseFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, af := range ar.Files {
+			if af.Name != "want" {
+				continue
+			}
+			for _, line := range strings.Split(strings.TrimSpace(string(af.Data)), "\n") {
+				fields := strings.Fields(line) // file:line:col severity CODE path
+				if len(fields) < 3 {
+					continue
+				}
+				var sev diag.Severity
+				if err := sev.UnmarshalText([]byte(fields[1])); err != nil {
+					t.Fatalf("%s: want line %q: %v", f, line, err)
+				}
+				if seen[fields[2]] == nil {
+					seen[fields[2]] = map[diag.Severity]bool{}
+				}
+				seen[fields[2]][sev] = true
+			}
+		}
+	}
+	for _, r := range rules.All() {
+		var reported []diag.Severity
+		for _, s := range []diag.Severity{diag.Info, diag.Warning, diag.Error} {
+			if seen[r.Code][s] {
+				reported = append(reported, s)
+			}
+		}
+		if len(reported) == 0 && r.Check == nil {
+			continue
+		}
+		if diff := cmp.Diff(r.Reports(), reported); diff != "" {
+			t.Errorf("%s %s: severity column %q disagrees with its cases' findings (-column +cases):\n%s", r.Code, r.Name, r.Severities, diff)
+		}
+		if sevs := r.Reports(); len(sevs) > 0 && r.Severity() != sevs[len(sevs)-1] {
+			t.Errorf("%s: Severity() = %s, want the highest of %q", r.Code, r.Severity(), r.Severities)
+		}
+	}
+	if got := rules.Lookup("IB407"); got == nil || !got.Retired() || got.Reports() != nil {
+		t.Errorf("IB407 is retired and reports nothing: %+v", got)
 	}
 }
 

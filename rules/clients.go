@@ -3,16 +3,15 @@ package rules
 import (
 	"fmt"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
 // Rules 5xx: client populations, their features, authentication and installation.
 
-func init() {
-	register(&Rule{
-		Code: "IB501", Name: "unsupported-feature-over-internet", Severity: diag.Error, Severities: "E/W",
+var clientRules = []*Rule{
+	{
+		Code: "IB501", Name: "unsupported-feature-over-internet", Severities: "W/E",
 		Summary: "an IBCM population expects a feature that doesn't work over the internet",
 		Explain: `What: a via "ibcm" population lists osDeployment, remoteControl, wakeOnLan, clientPush,
 automaticSiteAssignment, userApplications or roaming. An error when the population is internetOnly; a
@@ -27,9 +26,9 @@ population intranetAndInternet and accept the warning).
 Reading: one finding per listed feature, at the feature in the features list.`,
 		Source: learn.PlanIBCM,
 		Check:  checkFeaturesOverIBCM,
-	})
-	register(&Rule{
-		Code: "IB502", Name: "unsupported-feature-over-cmg", Severity: diag.Error, Severities: "E/W",
+	},
+	{
+		Code: "IB502", Name: "unsupported-feature-over-cmg", Severities: "W/E",
 		Summary: "a CMG population expects a feature the cloud management gateway doesn't support",
 		Explain: `What: a via "cmg" population lists remoteControl, wakeOnLan, clientPush,
 automaticSiteAssignment or peerCache: an error when the population is internetOnly, a warning otherwise
@@ -47,9 +46,9 @@ unusual; it is treated like a roaming population (a warning), since the features
 on the intranet. One finding per listed feature, at the feature.`,
 		Source: learn.CMGSupported,
 		Check:  checkFeaturesOverCMG,
-	})
-	register(&Rule{
-		Code: "IB503", Name: "client-install-over-internet", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB503", Name: "client-install-over-internet", Severities: "E",
 		Summary: "the client install method doesn't work over the internet",
 		Explain: `What: a via "ibcm" population with install.from "internet" and no local installation
 source: install.method is neither "media" nor "manual" with install.source. Or an internetOnly population
@@ -69,9 +68,9 @@ Windows PKI population installed manually without install.source is IB513's find
 One finding per population, at install.method (at install.source for a manual install without one).`,
 		Source: learn.DeployClients,
 		Check:  checkInstallOverInternet,
-	})
-	register(&Rule{
-		Code: "IB504", Name: "workgroup-not-internet-only", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB504", Name: "workgroup-not-internet-only", Severities: "W",
 		Summary: "workgroup clients on the internet must be installed internet-only",
 		Explain: `What: a population with join "workgroup", via "ibcm", management "intranetAndInternet" and a
 platform other than "mobile".
@@ -83,9 +82,9 @@ Reading: mobile devices are not checked: a mobile device configured to use an in
 point configures itself as internet-only.`,
 		Source: learn.PlanIBCM,
 		Check:  checkWorkgroupInternetOnly,
-	})
-	register(&Rule{
-		Code: "IB505", Name: "user-policy-without-trust", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB505", Name: "user-policy-without-trust", Severities: "E",
 		Summary: "user policy over IBCM needs every internet management point's forest to trust the users' forest",
 		Explain: `What: an internet via "ibcm" population lists userPolicy and the forest of some internet-facing
 management point neither is nor trusts the population's forest. Workgroup populations, and populations
@@ -99,9 +98,9 @@ Reading: a management point on a server without a forest trusts no forest. One f
 at userPolicy in its features, naming the management points that cannot authenticate the users.`,
 		Source: learn.PlanIBCM,
 		Check:  checkUserPolicyTrust,
-	})
-	register(&Rule{
-		Code: "IB506", Name: "entra-auth-needs-join", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB506", Name: "entra-auth-needs-join", Severities: "E",
 		Summary: "Entra ID authentication needs Entra-joined or hybrid-joined devices",
 		Explain: `What: a population with auth "entra" and join "domain" or "workgroup".
 Why: clients authenticate with Entra ID only when the device is Entra-joined or hybrid-joined; an
@@ -109,9 +108,9 @@ on-premises domain-joined or workgroup computer has no Entra device identity.
 Fix: set join to "entra" or "hybrid" if the devices are joined that way, or use auth "pki" or "token".`,
 		Source: learn.CMGAuth,
 		Check:  checkEntraJoin,
-	})
-	register(&Rule{
-		Code: "IB507", Name: "device-only-auth-user-feature", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB507", Name: "device-only-auth-user-feature", Severities: "E",
 		Summary: "PKI and token authentication over a CMG are device-centric only",
 		Explain: `What: a via "cmg" population with auth "pki" or "token" lists userPolicy or userApplications.
 Why: over a CMG, PKI certificates and site tokens authenticate the device only; user-centric scenarios
@@ -120,9 +119,9 @@ Fix: use auth "entra" (Entra-joined or hybrid-joined devices), or remove the use
 Reading: one finding per listed feature, at the feature.`,
 		Source: learn.CMGAuth,
 		Check:  checkDeviceOnlyAuth,
-	})
-	register(&Rule{
-		Code: "IB508", Name: "cmg-management-point-mode", Severity: diag.Error, Severities: "E/W",
+	},
+	{
+		Code: "IB508", Name: "cmg-management-point-mode", Severities: "W/E",
 		Summary: "the CMG's management point must be HTTPS or Enhanced HTTP; prefer HTTPS for PKI clients",
 		Explain: `What: an error when a CMG's management point has connections "http" on a site whose
 clientConnections is not "ehttp" (a plain HTTP management point). A warning when the management point
@@ -140,9 +139,9 @@ https://github.com/MicrosoftDocs/memdocs/issues/3148. So ibcmc warns rather than
 HTTPS. The finding is at the management point's connections.`,
 		Source: learn.CMGAuth,
 		Check:  checkCMGManagementPointMode,
-	})
-	register(&Rule{
-		Code: "IB509", Name: "on-prem-entra-needs-https", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB509", Name: "on-prem-entra-needs-https", Severities: "E",
 		Summary: "Entra-joined roaming clients need an HTTPS or Enhanced HTTP management point on the intranet",
 		Explain: `What: a population with join "entra" and management "intranetAndInternet", while every intranet
 management point (one whose allow includes intranet) has connections "http" on a site whose
@@ -156,9 +155,9 @@ Reading: a design with no intranet management point is not checked. One finding 
 site.communication.clientConnections, naming the populations and the management points.`,
 		Source: learn.CMGAuth,
 		Check:  checkOnPremEntraHTTPS,
-	})
-	register(&Rule{
-		Code: "IB510", Name: "macos-over-cmg", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB510", Name: "macos-over-cmg", Severities: "E",
 		Summary: "macOS clients can't use a cloud management gateway",
 		Explain: `What: a population with platform "macos" and via "cmg".
 Why: the CMG supports Windows clients only; the macOS client is not supported through a CMG (and is out
@@ -166,9 +165,9 @@ of support since the end of 2022).
 Fix: manage macOS devices with another product (for example Intune), or use via "ibcm".`,
 		Source: learn.CMGSupported,
 		Check:  checkMacOSOverCMG,
-	})
-	register(&Rule{
-		Code: "IB511", Name: "no-internet-management-point", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB511", Name: "no-internet-management-point", Severities: "E",
 		Summary: "an IBCM internet population has no internet-facing management point to talk to",
 		Explain: `What: a via "ibcm" population that is internetOnly or intranetAndInternet, and no system has a
 managementPoint whose allow includes internet.
@@ -179,9 +178,9 @@ manage the population through a CMG (via "cmg"), or make it intranetOnly.
 Reading: one finding per population, at its management setting.`,
 		Source: learn.PlanIBCM,
 		Check:  checkNoInternetMP,
-	})
-	register(&Rule{
-		Code: "IB512", Name: "token-auth-requires-cmg", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB512", Name: "token-auth-requires-cmg", Severities: "E",
 		Summary: "site token authentication works only through a CMG",
 		Explain: `What: a population with auth "token" and via "ibcm".
 Why: bulk registration tokens and site tokens are a cloud management gateway method; internet-facing
@@ -189,9 +188,9 @@ IBCM site systems authenticate clients with PKI certificates only.
 Fix: set via "cmg", or use auth "pki" with client certificates.`,
 		Source: learn.CMGAuth,
 		Check:  checkTokenNeedsCMG,
-	})
-	register(&Rule{
-		Code: "IB513", Name: "internet-only-needs-media", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB513", Name: "internet-only-needs-media", Severities: "E",
 		Summary: "a PKI client installed on the internet needs local client files and the site server's signing certificate",
 		Explain: `What: a Windows population with auth "pki" and via "ibcm", installed from the internet
 (install.from "internet", whatever its management mode), that lacks install.source or
@@ -209,9 +208,9 @@ procedure is the same. Mobile and macOS populations run no Windows ccmsetup and 
 finding per missing field, at that field.`,
 		Source: learn.DeployClients,
 		Check:  checkInternetOnlyMedia,
-	})
-	register(&Rule{
-		Code: "IB516", Name: "cmg-updates-without-sup", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB516", Name: "cmg-updates-without-sup", Severities: "E",
 		Summary: "CMG clients expect software updates but no software update point accepts CMG traffic",
 		Explain: `What: a via "cmg" population lists softwareUpdates and no softwareUpdatePoint has cmgTraffic: true.
 Why: a CMG fronts only management points and software update points, and a software update point serves
@@ -222,9 +221,9 @@ softwareUpdates from the population.
 Reading: one finding per population, at softwareUpdates in its features.`,
 		Source: learn.CMGSetup,
 		Check:  checkCMGUpdatesWithoutSUP,
-	})
-	register(&Rule{
-		Code: "IB517", Name: "cmg-content-unavailable", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB517", Name: "cmg-content-unavailable", Severities: "E",
 		Summary: "CMG clients expect content but can't download it",
 		Explain: `What: a via "cmg" population lists applications or taskSequences while its gateway has
 contentEnabled: false and no distribution point accepts internet clients; or while
@@ -242,9 +241,9 @@ One finding per population and cause: at the gateway's contentEnabled, or at the
 See also: ` + learn.CMGPlan + `, ` + learn.PlanSoftwareUpdates,
 		Source: learn.CMGSetup,
 		Check:  checkCMGContent,
-	})
-	register(&Rule{
-		Code: "IB518", Name: "ibcm-role-missing-for-feature", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB518", Name: "ibcm-role-missing-for-feature", Severities: "E",
 		Summary: "an IBCM internet population expects a feature no internet-facing site system serves",
 		Explain: `What: a via "ibcm" population that is internetOnly or intranetAndInternet lists softwareUpdates
 while no softwareUpdatePoint accepts internet clients, or lists applications or taskSequences while no
@@ -261,9 +260,9 @@ on the internet. One finding per listed feature, at the feature.
 See also: ` + learn.PlanIBCM,
 		Source: learn.PlanSoftwareUpdates,
 		Check:  checkIBCMRoleForFeature,
-	})
-	register(&Rule{
-		Code: "IB519", Name: "fallback-status-point-not-internet", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB519", Name: "fallback-status-point-not-internet", Severities: "E",
 		Summary: "an internet-only population's fallback status point doesn't accept internet clients",
 		Explain: `What: an internetOnly population whose install.fallbackStatusPoint names a fallback status point
 whose allow doesn't include internet.
@@ -276,9 +275,9 @@ Reading: a name that isn't a system is IB211's finding; a system without the fal
 is not checked here. The finding is at install.fallbackStatusPoint.`,
 		Source: learn.DeployClients,
 		Check:  checkFallbackStatusPointInternet,
-	})
-	register(&Rule{
-		Code: "IB520", Name: "unsupported-platform", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB520", Name: "unsupported-platform", Severities: "E",
 		Summary: "macOS clients and on-premises MDM are out of support from version 2303",
 		Explain: `What: a population with platform "macos" or "mobile" while site.version is 2303 or later.
 Why: support for the Configuration Manager client for macOS ended on December 31, 2022, and on-premises
@@ -288,7 +287,7 @@ Fix: manage Macs and mobile devices with Microsoft Intune, and remove the popula
 Reading: the finding is at the population's platform.`,
 		Source: learn.Deprecated,
 		Check:  checkUnsupportedPlatform,
-	})
+	},
 }
 
 var (

@@ -5,16 +5,15 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
 // Rules 6xx: cloud management gateways.
 
-func init() {
-	register(&Rule{
-		Code: "IB601", Name: "cmg-classic-deployment", Severity: diag.Error, Severities: "E/W",
+var cmgRules = []*Rule{
+	{
+		Code: "IB601", Name: "cmg-classic-deployment", Severities: "W/E",
 		Summary: "CMG as a cloud service (classic) can't be created from 2203; use a virtual machine scale set",
 		Explain: `What: a CMG with deployment "classic". An error when site.version is 2203 or later, a warning
 before.
@@ -24,9 +23,9 @@ supported deployment.
 Fix: set deployment: "vmss" (the default) and redeploy the gateway.`,
 		Source: learn.Deprecated,
 		Check:  checkCMGClassic,
-	})
-	register(&Rule{
-		Code: "IB602", Name: "cmg-name", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB602", Name: "cmg-name", Severities: "E",
 		Summary: "the first label of the CMG service name can't name the gateway's Azure resources",
 		Explain: `What: the first label of a CMG's serviceName (the deployment name prefix Configuration Manager
 extracts from the certificate's CN) is not 3 to 24 letters, digits and hyphens that start with a
@@ -48,9 +47,9 @@ case-insensitive, so ibcmc accepts capitals and refuses only characters other th
 One finding per gateway, at serviceName.`,
 		Source: learn.CMGServerCert,
 		Check:  checkCMGName,
-	})
-	register(&Rule{
-		Code: "IB603", Name: "cmg-connection-point-missing", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB603", Name: "cmg-connection-point-missing", Severities: "E",
 		Summary: "a CMG has no connection point, or names a system without the cmgConnectionPoint role",
 		Explain: `What: a CMG whose connectionPoints is empty, or lists a system that has no cmgConnectionPoint role.
 Why: the CMG connection point is the site system that connects outbound to the gateway in Azure and
@@ -61,9 +60,9 @@ gateway's connectionPoints.
 Reading: names that don't exist are reported by IB211, not here.`,
 		Source: learn.CMGPlan,
 		Check:  checkCMGConnectionPoints,
-	})
-	register(&Rule{
-		Code: "IB604", Name: "cmg-connection-points-for-vms", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB604", Name: "cmg-connection-points-for-vms", Severities: "W",
 		Summary: "a CMG has fewer connection points than its VMs need, or only one",
 		Explain: `What: a CMG lists fewer connection points than ceil(vms / 4), or only one.
 Why: Microsoft recommends one CMG connection point for every four gateway VMs, and at least two for high
@@ -73,9 +72,9 @@ Reading: only connection points that name a system with the cmgConnectionPoint r
 gateway with none is IB603's error and not reported here. The finding is at connectionPoints.`,
 		Source: learn.CMGPerfScale,
 		Check:  checkCMGConnectionPointCount,
-	})
-	register(&Rule{
-		Code: "IB605", Name: "cmg-management-point-traffic", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB605", Name: "cmg-management-point-traffic", Severities: "E",
 		Summary: "the CMG's management point doesn't allow cloud management gateway traffic",
 		Explain: `What: the system named by a CMG's managementPoint has no managementPoint role, or its management
 point lacks cmgTraffic: true.
@@ -84,9 +83,9 @@ gateway traffic" selected; otherwise the connection point has nothing to forward
 Fix: set cmgTraffic: true on the management point (or name a system that is a management point).`,
 		Source: learn.CMGSetup,
 		Check:  checkCMGManagementPointTraffic,
-	})
-	register(&Rule{
-		Code: "IB606", Name: "cmg-role-id-missing", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB606", Name: "cmg-role-id-missing", Severities: "E",
 		Summary: "CMG clients need the management point's role ID for CCMHOSTNAME",
 		Explain: `What: a via "cmg" population uses a gateway whose management point has no roleID.
 Why: CMG clients address the management point as <service name>/CCM_Proxy_MutualAuth/<role ID>, in
@@ -97,9 +96,9 @@ CCM_Proxy_MutualAuth/ in its internet management point: (Get-WmiObject -Namespac
 Reading: one finding per gateway, at the management point's roleID, naming the populations.`,
 		Source: learn.ClientInstallProperties,
 		Check:  checkCMGRoleID,
-	})
-	register(&Rule{
-		Code: "IB607", Name: "cmg-entra-tenant-missing", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB607", Name: "cmg-entra-tenant-missing", Severities: "E",
 		Summary: "a CMG has no Entra tenant: every CMG is deployed through the site's Entra ID integration",
 		Explain: `What: a CMG without tenant, whatever the authentication of its clients.
 Why: Configuration Manager deploys the CMG with Azure Resource Manager, which requires the site to be
@@ -113,9 +112,9 @@ when there are any.
 See also: ` + learn.CMGSetup,
 		Source: learn.CMGPlan,
 		Check:  checkCMGTenant,
-	})
-	register(&Rule{
-		Code: "IB608", Name: "cmg-capacity", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB608", Name: "cmg-capacity", Severities: "W",
 		Summary: "a CMG's populations exceed what its VMs serve",
 		Explain: `What: the sum of count over the populations that use a CMG exceeds vms × the clients one VM of
 its size serves: B2s 10 (lab), A2_v2 6,000 (standard), A4_v2 10,000 (large). A virtual machine scale
@@ -127,9 +126,9 @@ counted. The finding is at vms.
 See also: ` + learn.CMGPlan,
 		Source: learn.CMGPerfScale,
 		Check:  checkCMGCapacity,
-	})
-	register(&Rule{
-		Code: "IB609", Name: "service-connection-point-offline", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB609", Name: "service-connection-point-offline", Severities: "E",
 		Summary: "a CMG needs a service connection point in online mode",
 		Explain: `What: the design has a CMG and no system has a serviceConnectionPoint in online mode.
 Why: the site creates and maintains the gateway in Azure through the service connection point, which
@@ -140,9 +139,9 @@ Reading: one finding per gateway, at the first offline service connection point'
 one, otherwise at the gateway.`,
 		Source: learn.CMGPlan,
 		Check:  checkServiceConnectionPoint,
-	})
-	register(&Rule{
-		Code: "IB610", Name: "cmg-lab-size-in-production", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB610", Name: "cmg-lab-size-in-production", Severities: "W",
 		Summary: "a production CMG uses the Lab (B2s) VM size",
 		Explain: `What: a CMG with vmSize "B2s" while site.environment is "production".
 Why: the Lab (B2s) size is only intended for lab testing and small proof-of-concept environments; it
@@ -153,9 +152,9 @@ the design is a lab.
 Reading: the finding is at the gateway's vmSize.`,
 		Source: learn.CMGSetup,
 		Check:  checkCMGLabSize,
-	})
-	register(&Rule{
-		Code: "IB611", Name: "cmg-connection-point-port-pool", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB611", Name: "cmg-connection-point-port-pool", Severities: "W",
 		Summary: "more clients per CMG connection point than Windows' default dynamic port range holds (16,384)",
 		Explain: `What: the clients of a CMG (the sum of count over its populations), divided over its connection
 points, exceed 16,384 per connection point.
@@ -170,9 +169,9 @@ clients are assumed to spread evenly, as the gateway balances them. A gateway wi
 The finding is at connectionPoints.`,
 		Source: learn.CMGPerfScale,
 		Check:  checkCMGConnectionPointPorts,
-	})
-	register(&Rule{
-		Code: "IB612", Name: "cmg-early-vmss-limits", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB612", Name: "cmg-early-vmss-limits", Severities: "E",
 		Summary: "a scale-set CMG at version 2010 or 2103 breaks one of that version's limitations",
 		Explain: `What: a CMG with deployment "vmss" at site.version 2010 or 2103 when the site is not a primary
 site; or when some population of the gateway is installed from the internet while the site has more
@@ -191,7 +190,7 @@ gateway has install.from "internet". One finding per broken limitation: at site.
 HTTPS management point's connections, or at the gateway's contentEnabled.`,
 		Source: learn.CMGPlan,
 		Check:  checkCMGEarlyVMSS,
-	})
+	},
 }
 
 func checkCMGClassic(p *plan.Plan, r *Reporter) {

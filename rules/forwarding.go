@@ -3,13 +3,13 @@ package rules
 import (
 	"fmt"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-func init() {
-	register(&Rule{
-		Code: "IB408", Name: "port-forwarding-port-conflict", Severity: diag.Error, Severities: "E",
+// Rule IB408: systems a portForwarding entry publishes on one port.
+var forwardingRules = []*Rule{
+	{
+		Code: "IB408", Name: "port-forwarding-port-conflict", Severities: "E",
 		Summary: "a portForwarding entry publishes two systems on the same port; one public port forwards to one host",
 		Explain: `What: a publishing entry in portForwarding mode publishes two or more systems whose internet-facing
 roles listen on the same port (for example two management points on 443).
@@ -21,7 +21,7 @@ Reading: an ibcmc check, not a Microsoft rule (Microsoft does not document port 
 finding per extra system on a port, at its entry in systems.`,
 		Source: "",
 		Check:  checkForwardingConflicts,
-	})
+	},
 }
 
 func checkForwardingConflicts(p *plan.Plan, r *Reporter) {

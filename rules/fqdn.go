@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-func init() {
-	register(&Rule{
-		Code: "IB212", Name: "invalid-or-duplicate-fqdn", Severity: diag.Error, Severities: "E",
+// Rule IB212: one FQDN on two machines.
+var fqdnRules = []*Rule{
+	{
+		Code: "IB212", Name: "invalid-or-duplicate-fqdn", Severities: "E",
 		Summary: "the same FQDN (case-insensitive) on two systems, or on a system and a domain controller",
 		Explain: `What: an FQDN, compared case-insensitively, appears in two different systems entries (as intranet or
 internet name), or on a system and a domain controller. site.server and site.database.server may equal each
@@ -21,7 +21,7 @@ certificates and proxy routes, and clients reach whichever host DNS returns.
 Fix: give each machine its own names, or merge the two entries if they are the same machine.`,
 		Source: "",
 		Check:  checkDuplicateFQDNs,
-	})
+	},
 }
 
 type fqdnOwner struct {

@@ -3,7 +3,6 @@ package rules
 import (
 	"unicode/utf8"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
@@ -11,13 +10,10 @@ import (
 // IntuneCommandLimit is the longest command line Intune accepts for a Windows line-of-business app.
 const IntuneCommandLimit = 1024
 
-// GroupPolicyArgumentsLimit is the longest value the CCMSetup setting of ConfigMgrInstallation.adm accepts
-// as Microsoft ships the template (its MAXLEN).
-const GroupPolicyArgumentsLimit = 255
-
-func init() {
-	register(&Rule{
-		Code: "IB514", Name: "intune-command-too-long", Severity: diag.Error, Severities: "E",
+// Rules IB514, IB515, IB521 and IB522: the install command lines of client populations.
+var installRules = []*Rule{
+	{
+		Code: "IB514", Name: "intune-command-too-long", Severities: "E",
 		Summary: "an Intune-installed population's ccmsetup.msi CCMSETUPCMD=\"…\" line is longer than the 1,024 characters Intune accepts, or a Group Policy-provisioned population's ccmsetup arguments are longer than the 255 characters ConfigMgrInstallation.adm accepts",
 		Explain: `What: a population with install.method "intune" is installed by Intune as a Windows line-of-business app,
 ccmsetup.msi with CCMSETUPCMD="<parameters and properties>". ibcmc counts the characters of the whole line it
@@ -43,9 +39,9 @@ shipped.
 See also: ` + learn.DeployClients + ` (Group Policy installation; provision client installation properties).`,
 		Source: learn.ClientInstallProperties,
 		Check:  checkInstallArgumentLength,
-	})
-	register(&Rule{
-		Code: "IB515", Name: "unsafe-install-value", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB515", Name: "unsafe-install-value", Severities: "E",
 		Summary: "a value that goes into a ccmsetup command line cannot be written safely (quote, line break, trailing backslash, separator inside a root's subject)",
 		Explain: `What: every design value on a ccmsetup command line (install.source, signingCert, certificate.select and
 store, the CMG tenant values, the subjects of the root CAs in CCMCERTISSUERS) is written into
@@ -64,9 +60,9 @@ Reading: Microsoft documents the separators of CCMCERTISSUERS; refusing quotes, 
 trailing backslash is ibcmc's own rule for writing values on a command line.`,
 		Source: learn.ClientInstallProperties,
 		Check:  checkUnsafeInstallValues,
-	})
-	register(&Rule{
-		Code: "IB522", Name: "command-line-too-long", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB522", Name: "command-line-too-long", Severities: "E",
 		Summary: "a population's ccmsetup command line is longer than the 8,191 characters cmd.exe runs",
 		Explain: `What: the ccmsetup command line ibcmc writes for a population (ccmsetup/<population>.cmd, and
 report.md) is longer than 8,191 characters.
@@ -79,9 +75,9 @@ Reading: the line is counted as ibcmc writes it, before cmd.exe expands %IBCMC_B
 about a thousand characters, which the limit leaves room for only on lines far below it).`,
 		Source: learn.CommandLineLimit,
 		Check:  checkCommandLineLength,
-	})
-	register(&Rule{
-		Code: "IB521", Name: "entra-client-without-tenant", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB521", Name: "entra-client-without-tenant", Severities: "E",
 		Summary: "a Windows population authenticates with Entra ID over IBCM, but no cloud management gateway of the design records the site's Entra ID tenant",
 		Explain: `What: a Windows population has auth "entra" and via "ibcm", and the design has no cloud management
 gateway with a tenant (the population's own cmg when it names one, otherwise any gateway of the design).
@@ -100,22 +96,7 @@ Internet-based client management itself requires PKI certificates on the site sy
 (` + learn.PlanIBCM + `); that is checked elsewhere.`,
 		Source: learn.DeployClientsEntra,
 		Check:  checkEntraClientTenant,
-	})
-}
-
-// EntraTenantGateway is the cloud management gateway whose tenant carries the site's Entra ID onboarding
-// for an auth "entra" population: for a via "cmg" population, its gateway; for a via "ibcm" population, the
-// gateway it names, or else the first gateway (by name) with a tenant. nil when there is none.
-func EntraTenantGateway(p *plan.Plan, c *plan.Population) *plan.CMG {
-	if c.Via == "cmg" || c.CMG != "" {
-		return p.DefaultCMG(c)
-	}
-	for _, g := range p.CMGs {
-		if g.Tenant != nil {
-			return g
-		}
-	}
-	return nil
+	},
 }
 
 func checkInstallArgumentLength(p *plan.Plan, r *Reporter) {
@@ -126,11 +107,11 @@ func checkInstallArgumentLength(p *plan.Plan, r *Reporter) {
 			r.Error(plan.Join(prof.Path, "install", "method"),
 				"shorten the values on the line (see ibcmc explain IB514) or install the population another way",
 				"the Intune command line of population %s is %d characters; Intune accepts at most %d", prof.Population, n, IntuneCommandLimit)
-		case plan.GroupPolicyArguments(prof.Method) && n > GroupPolicyArgumentsLimit:
+		case plan.GroupPolicyArguments(prof.Method) && n > plan.GroupPolicyArgumentsLimit:
 			r.Error(plan.Join(prof.Path, "install", "method"),
 				`shorten the values on the line (see ibcmc explain IB514) or install the population another way, such as install.method "logonScript"`,
 				"the ccmsetup arguments of population %s are %d characters; the CCMSetup setting of ConfigMgrInstallation.adm, which provisions them for %s installation, accepts at most %d by default",
-				prof.Population, n, methodName(prof.Method), GroupPolicyArgumentsLimit)
+				prof.Population, n, methodName(prof.Method), plan.GroupPolicyArgumentsLimit)
 		}
 	}
 }
@@ -173,7 +154,7 @@ func checkEntraClientTenant(p *plan.Plan, r *Reporter) {
 		if c.Platform != "windows" || c.Auth != "entra" || c.Via != "ibcm" {
 			continue
 		}
-		if g := EntraTenantGateway(p, c); g != nil && g.Tenant != nil {
+		if g := p.EntraTenantGateway(c); g != nil && g.Tenant != nil {
 			continue
 		}
 		where := "no cloud management gateway of the design has a tenant"

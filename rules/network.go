@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -14,9 +13,9 @@ import (
 // wrong traffic through or block the right traffic. No Microsoft page documents these checks: they are
 // ibcmc's own, hence no source.
 
-func init() {
-	register(&Rule{
-		Code: "IB217", Name: "address-outside-zone", Severity: diag.Error, Severities: "E",
+var networkRules = []*Rule{
+	{
+		Code: "IB217", Name: "address-outside-zone", Severities: "E",
 		Summary: "a machine's address is outside every CIDR of its zone",
 		Explain: `What: the address of a machine (a system, the site server, the site database server, a domain
 controller, or a publishing entry's inside address) is not in any CIDR of the zone the design places
@@ -31,9 +30,9 @@ Reading: only written addresses are checked. A zone with no CIDRs holds no addre
 does not define is left to IB211. One finding per address, at the address.`,
 		Source: "",
 		Check:  checkAddressOutsideZone,
-	})
-	register(&Rule{
-		Code: "IB218", Name: "duplicate-address", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB218", Name: "duplicate-address", Severities: "E",
 		Summary: "two different machines have the same address",
 		Explain: `What: two different machines of the design have the same address: systems, the site server, the
 site database server, domain controllers and publishing entries (a proxy and a system it publishes
@@ -50,9 +49,9 @@ address, at the later entry (site server, database, domain controllers, systems,
 entries, each by name).`,
 		Source: "",
 		Check:  checkDuplicateAddresses,
-	})
-	register(&Rule{
-		Code: "IB219", Name: "overlapping-zones", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB219", Name: "overlapping-zones", Severities: "W",
 		Summary: "two zones have overlapping CIDRs",
 		Explain: `What: a CIDR of one zone overlaps a CIDR of another zone (IPv4 with IPv4, IPv6 with IPv6; an
 IPv4-mapped IPv6 range counts as the IPv4 range it maps), including one range nested in the other.
@@ -65,9 +64,9 @@ address" and are not compared. One finding per pair of zones, at the first overl
 later zone by name.`,
 		Source: "",
 		Check:  checkOverlappingZones,
-	})
-	register(&Rule{
-		Code: "IB220", Name: "public-address-not-public", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB220", Name: "public-address-not-public", Severities: "W",
 		Summary: "a publishing entry's public address is a private, shared, loopback or link-local address",
 		Explain: `What: a publishing entry's public address is in a private range (10.0.0.0/8, 172.16.0.0/12,
 192.168.0.0/16, or IPv6 unique local fc00::/7), the shared address space of carrier-grade NAT
@@ -82,7 +81,7 @@ accepted, since example designs use them. A warning, not an error: a lab may pub
 network that stands in for the internet.`,
 		Source: "",
 		Check:  checkPublicAddresses,
-	})
+	},
 }
 
 // parseAddr reads a design address as the host it names: an IPv4-mapped IPv6 address is its IPv4 address

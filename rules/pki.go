@@ -4,16 +4,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
 // Rules 3xx: certification authorities, key policy, certificates and revocation.
 
-func init() {
-	register(&Rule{
-		Code: "IB301", Name: "crl-unreachable-from-internet", Severity: diag.Error, Severities: "E",
+var pkiRules = []*Rule{
+	{
+		Code: "IB301", Name: "crl-unreachable-from-internet", Severities: "E",
 		Summary: "IBCM internet clients check revocation, but an authority of the site systems' certificate chain publishes no HTTP CRL on the internet",
 		Explain: `What: site.communication.checkCRL is true, the design has IBCM internet clients (a population with
 via "ibcm" and management internetOnly or intranetAndInternet, and at least one internet-facing site
@@ -37,9 +36,9 @@ site.communication.checkCRL, naming the IBCM internet populations and every auth
 internet CRL.`,
 		Source: learn.PlanCertificates,
 		Check:  checkCRLFromInternet,
-	})
-	register(&Rule{
-		Code: "IB302", Name: "site-system-cannot-reach-crl", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB302", Name: "site-system-cannot-reach-crl", Severities: "W",
 		Summary: "a site system outside the site forest's network checks client revocation against LDAP-only CRLs",
 		Explain: `What: a system in a perimeter zone (or a zone of kind internet), or in an untrusted forest, while no
 authority of the client certificate chain (pki.issuer and its parents) has an HTTP CDP (crl.http is
@@ -56,9 +55,9 @@ whether the firewall lets the system query a domain controller over LDAP. One fi
 its zone when the zone is the reason, otherwise at its forest.`,
 		Source: learn.PlanCertificates,
 		Check:  checkSiteSystemCRL,
-	})
-	register(&Rule{
-		Code: "IB303", Name: "weak-key", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB303", Name: "weak-key", Severities: "E",
 		Summary: "pki.keyLength 1024 is too weak for ConfigMgr certificates",
 		Explain: `What: pki.keyLength is 1024.
 Why: 1024-bit RSA keys are below the 2048-bit minimum of every current baseline (NIST SP 800-131A,
@@ -73,9 +72,9 @@ internet must not rely on a key length no current baseline accepts.
 See also: ` + learn.CMGAuth,
 		Source: learn.PKICertificates,
 		Check:  checkWeakKey,
-	})
-	register(&Rule{
-		Code: "IB304", Name: "sha1-signature", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB304", Name: "sha1-signature", Severities: "E",
 		Summary: "pki.hash sha1: Windows no longer trusts SHA-1 signed certificates",
 		Explain: `What: pki.hash is "sha1".
 Why: Microsoft: "Effective February 14, 2017, Windows no longer trusts certain certificates signed with
@@ -84,9 +83,9 @@ internet-facing service (including a purchased CMG certificate) should use a SHA
 Fix: set pki.hash to "sha256" (or sha384/sha512) on the certification authority and reissue.`,
 		Source: learn.PKICertificates,
 		Check:  checkSHA1,
-	})
-	register(&Rule{
-		Code: "IB305", Name: "cng-on-enrollment-roles", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB305", Name: "cng-on-enrollment-roles", Severities: "E",
 		Summary: "CNG (KSP) certificates don't work with the enrollment point or enrollment proxy point",
 		Explain: `What: pki.provider is "ksp" (a CNG key storage provider, the default) and a system has the
 enrollmentPoint or enrollmentProxyPoint role.
@@ -98,9 +97,9 @@ those roles (they are deprecated; see IB208).
 Reading: one finding at pki.provider naming every system with such a role.`,
 		Source: learn.CNGCertificates,
 		Check:  checkCNGEnrollment,
-	})
-	register(&Rule{
-		Code: "IB306", Name: "public-ca-two-names", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB306", Name: "public-ca-two-names", Severities: "W",
 		Summary: "a public CA issues the site-system certificates and a system needs two subject names",
 		Explain: `What: a system has both fqdn.intranet and fqdn.internet while pki.issuer is an authority of kind
 "public".
@@ -113,9 +112,9 @@ Reading: a warning, because some public CA plans do allow several names. One fin
 two names, at its fqdn.`,
 		Source: learn.PKICertificates,
 		Check:  checkPublicCATwoNames,
-	})
-	register(&Rule{
-		Code: "IB307", Name: "cmg-key-length", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB307", Name: "cmg-key-length", Severities: "E",
 		Summary: "PKI clients of a CMG need 2048- or 4096-bit client certificates",
 		Explain: `What: a CMG has populations with auth "pki" and pki.keyLength is neither 2048 nor 4096.
 Why: Microsoft: "The CMG client authentication certificate supports the following configurations:
@@ -124,9 +123,9 @@ Fix: set pki.keyLength to 2048 or 4096 and reissue the client certificates.
 Reading: one finding per gateway, at pki.keyLength.`,
 		Source: learn.CMGAuth,
 		Check:  checkCMGKeyLength,
-	})
-	register(&Rule{
-		Code: "IB308", Name: "cmg-trusted-roots-incomplete", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB308", Name: "cmg-trusted-roots-incomplete", Severities: "E",
 		Summary: "a CMG with PKI clients lacks an authority of the client certificate chain in its trusted roots",
 		Explain: `What: a CMG has populations with auth "pki" and its trustedRoots omits at least one authority of the
 client certificate chain (pki.issuer and every parent up to the root).
@@ -138,9 +137,9 @@ Fix: add the missing authorities to the gateway's trustedRoots.
 Reading: one finding per gateway, at its trustedRoots, naming every missing authority.`,
 		Source: learn.CMGAuth,
 		Check:  checkCMGTrustedRoots,
-	})
-	register(&Rule{
-		Code: "IB309", Name: "cmg-revocation-without-public-crl", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB309", Name: "cmg-revocation-without-public-crl", Severities: "E",
 		Summary: "the CMG verifies client certificate revocation but the client chain has no internet-published HTTP CRL",
 		Explain: `What: a CMG has verifyClientRevocation: true (the default) and populations with auth "pki", and no
 authority of the client certificate chain has an HTTP CDP published on the internet (crl.http with
@@ -153,9 +152,9 @@ Fix: publish an HTTP CDP on the internet and reissue the client certificates, or
 verifyClientRevocation: false on the gateway.`,
 		Source: learn.CMGSecurity,
 		Check:  checkCMGRevocation,
-	})
-	register(&Rule{
-		Code: "IB310", Name: "public-ca-microsoft-domain", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB310", Name: "public-ca-microsoft-domain", Severities: "E",
 		Summary: "a public CA cannot issue the CMG certificate for a cloudapp.net or cloudapp.azure.com name",
 		Explain: `What: a CMG's certificate.authority is of kind "public" and its serviceName is under cloudapp.net or
 cloudapp.azure.com.
@@ -165,9 +164,9 @@ Fix: use a service name in your own domain (for example cmg.contoso.com) with a 
 deployment's cloudapp.azure.com name, or issue the certificate from your enterprise PKI.`,
 		Source: learn.CMGServerCert,
 		Check:  checkPublicCAMicrosoftDomain,
-	})
-	register(&Rule{
-		Code: "IB311", Name: "dp-certificate-key-length", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB311", Name: "dp-certificate-key-length", Severities: "W",
 		Summary: "distribution point certificates are at most 2048 bits; their request uses 2048",
 		Explain: `What: pki.keyLength is above 2048 and the design has a distribution point.
 Why: the distribution point's client certificate (imported into the DP role, also used for PXE and
@@ -177,9 +176,9 @@ Fix: nothing is required; set pki.keyLength to 2048 to silence the warning, or a
 certificate differs from the others.`,
 		Source: learn.PKICertificates,
 		Check:  checkDPKeyLength,
-	})
-	register(&Rule{
-		Code: "IB312", Name: "trusted-root-not-a-root", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB312", Name: "trusted-root-not-a-root", Severities: "E",
 		Summary: "the site's trusted root CA list names an intermediate, or leaves out the root the clients' certificates chain to",
 		Explain: `What: site.communication.trustedRoots (the site's trusted root certification authorities, which
 ibcmc also writes as CCMCERTISSUERS) names an authority that has a parent, or omits the root of the
@@ -205,9 +204,9 @@ and one for a missing root, at the list.
 See also: ` + learn.PlanCertificates,
 		Source: learn.ClientInstallProperties,
 		Check:  checkSiteTrustedRoots,
-	})
-	register(&Rule{
-		Code: "IB313", Name: "pki-cmg-without-trusted-roots", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB313", Name: "pki-cmg-without-trusted-roots", Severities: "W",
 		Summary: "PKI clients use a CMG while the site has no trusted root CA list: any trusted client certificate can register",
 		Explain: `What: a population with via "cmg" and auth "pki" exists while site.communication.trustedRoots is
 not set (or empty).
@@ -222,7 +221,7 @@ Reading: a warning, as Microsoft's guidance is a recommendation. One finding, at
 site.communication.trustedRoots, naming the PKI populations that use a CMG.`,
 		Source: learn.CMGSecurity,
 		Check:  checkPKICMGWithoutTrustedRoots,
-	})
+	},
 }
 
 // internetCDP reports whether any authority of a chain publishes an HTTP CDP on the internet.

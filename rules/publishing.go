@@ -1,16 +1,15 @@
 package rules
 
 import (
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
 // Rules 4xx: web proxies and firewalls that publish site systems to the internet.
 
-func init() {
-	register(&Rule{
-		Code: "IB401", Name: "bridging-protocol-mismatch", Severity: diag.Error, Severities: "E",
+var publishingRules = []*Rule{
+	{
+		Code: "IB401", Name: "bridging-protocol-mismatch", Severities: "E",
 		Summary: "SSL bridging publishes a management or distribution point that listens on HTTP",
 		Explain: `What: a publishing entry in mode sslBridging publishes a system whose managementPoint or
 distributionPoint has connections: "http".
@@ -21,9 +20,9 @@ Fix: set the role's connections to "https" (IBCM needs HTTPS anyway), or publish
 Reading: one finding per role, at its connections, naming the publishing entry.`,
 		Source: learn.PlanIBCM,
 		Check:  checkBridgingProtocol,
-	})
-	register(&Rule{
-		Code: "IB402", Name: "mobile-devices-bridging", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB402", Name: "mobile-devices-bridging", Severities: "E",
 		Summary: "mobile devices don't support SSL bridging to the internet-facing MP, DP or enrollment proxy point",
 		Explain: `What: an sslBridging entry publishes a system with an internet-facing managementPoint,
 distributionPoint or enrollmentProxyPoint while some via "ibcm" population has platform "mobile".
@@ -36,9 +35,9 @@ Reading: intranetOnly mobile populations never reach the proxy and are not count
 publishing entry, at its mode, naming the systems and the mobile populations.`,
 		Source: learn.PlanIBCM,
 		Check:  checkMobileBridging,
-	})
-	register(&Rule{
-		Code: "IB403", Name: "port-forwarding", Severity: diag.Error, Severities: "W/E",
+	},
+	{
+		Code: "IB403", Name: "port-forwarding", Severities: "W/E",
 		Summary: "port forwarding exposes site systems directly: least secure, for labs only",
 		Explain: `What: a publishing entry uses mode portForwarding. A warning when site.environment is "lab", an
 error when it is "production".
@@ -50,9 +49,9 @@ Reading: Microsoft's documentation does not describe port forwarding at all. ibc
 least secure way to publish, acceptable in a lab, and refuses it in production.`,
 		Source: learn.PlanIBCM,
 		Check:  checkPortForwarding,
-	})
-	register(&Rule{
-		Code: "IB404", Name: "tunneling-no-inspection", Severity: diag.Info, Severities: "I",
+	},
+	{
+		Code: "IB404", Name: "tunneling-no-inspection", Severities: "I",
 		Summary: "SSL tunneling passes traffic to the site system uninspected",
 		Explain: `What: a publishing entry uses mode sslTunneling.
 Why: Microsoft: SSL tunneling "is a less secure option because the SSL packets from the internet are
@@ -63,9 +62,9 @@ Fix: nothing is required. Use sslBridging if the proxy must inspect traffic (not
 see IB402).`,
 		Source: learn.PlanIBCM,
 		Check:  checkTunneling,
-	})
-	register(&Rule{
-		Code: "IB405", Name: "third-party-bridging", Severity: diag.Info, Severities: "I",
+	},
+	{
+		Code: "IB405", Name: "third-party-bridging", Severities: "I",
 		Summary: "SSL bridging on a reverse proxy is configured by ibcmc, not by Microsoft",
 		Explain: `What: a publishing entry uses mode sslBridging, on any product.
 Why: Microsoft documents the requirements of SSL bridging (verbs, headers, certificates) but:
@@ -75,9 +74,9 @@ ibcmc emits is ibcmc's, and the proxy vendor supports the product.
 Fix: nothing is required. Review the emitted configuration and test it before production.`,
 		Source: learn.PlanIBCM,
 		Check:  checkThirdPartyBridging,
-	})
-	register(&Rule{
-		Code: "IB406", Name: "publishing-non-internet-system", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB406", Name: "publishing-non-internet-system", Severities: "E",
 		Summary: "a published system has no internet-facing role or no internet FQDN",
 		Explain: `What: a publishing entry names a system that has no internet-facing role (no role whose allow
 includes internet) or no fqdn.internet.
@@ -88,11 +87,11 @@ Fix: set allow to "internet" or "intranetAndInternet" on the roles the internet 
 system an fqdn.internet, or remove it from the entry's systems.`,
 		Source: learn.PlanIBCM,
 		Check:  checkPublishingNonInternet,
-	})
+	},
 	// IB407 is retired, not removed: the code stays reserved so it is never reused, and `ibcmc explain
 	// IB407` tells users of older designs why the finding is gone. Without a check it never fires.
-	register(&Rule{
-		Code: "IB407", Name: "proxy-in-front-of-cmg", Severity: diag.Info, Severities: "—",
+	{
+		Code: "IB407", Name: "proxy-in-front-of-cmg", Severities: "—",
 		Summary: "retired: a CMG connection point may share a server that a proxy publishes; never reported",
 		Explain: `Retired: ibcmc no longer reports this rule, and the code stays reserved.
 What it did: it refused a publishing entry that publishes a system with the cmgConnectionPoint role.
@@ -106,7 +105,7 @@ Fix: nothing. A system that hosts the connection point and internet-facing roles
 those roles.
 See also: ` + learn.CMGDataFlow,
 		Source: learn.CMGPlan,
-	})
+	},
 }
 
 func checkBridgingProtocol(p *plan.Plan, r *Reporter) {

@@ -5,13 +5,13 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-func init() {
-	register(&Rule{
-		Code: "IB211", Name: "unknown-reference", Severity: diag.Error, Severities: "E",
+// Rule IB211: names that refer to nothing the design declares.
+var referenceRules = []*Rule{
+	{
+		Code: "IB211", Name: "unknown-reference", Severities: "E",
 		Summary: "a field documented as a name refers to a zone, forest, authority, system or gateway that does not exist",
 		Explain: `What: every field documented as a name must name an entry of the design: zones (site.zone,
 site.database.zone, systems, publishing, domain controllers, and the zones a firewall's interfaces are
@@ -25,7 +25,7 @@ Fix: correct the spelling (names are case-sensitive) or add the missing entry. T
 names that do exist.`,
 		Source: "",
 		Check:  checkReferences,
-	})
+	},
 }
 
 type refKind struct {

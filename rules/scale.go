@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
@@ -27,9 +26,9 @@ const (
 	clientsPerFSP          = 100000
 )
 
-func init() {
-	register(&Rule{
-		Code: "IB701", Name: "management-point-load", Severity: diag.Warning, Severities: "W",
+var scaleRules = []*Rule{
+	{
+		Code: "IB701", Name: "management-point-load", Severities: "W",
 		Summary: "more internet clients on a management point than one supports (25,000)",
 		Explain: `What: the internet clients a management point serves exceed 25,000. They are the via "ibcm"
 internet populations divided over the internet-facing management points, plus the populations of each
@@ -47,9 +46,9 @@ internet-facing management point (IB511 reports that). One finding per overloade
 its managementPoint role.`,
 		Source: learn.SizeAndScale,
 		Check:  checkManagementPointLoad,
-	})
-	register(&Rule{
-		Code: "IB702", Name: "distribution-point-load", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB702", Name: "distribution-point-load", Severities: "W",
 		Summary: "more internet clients per internet-facing distribution point than one supports (4,000)",
 		Explain: `What: the internet clients that download content from internet-facing distribution points,
 divided by the number of those distribution points, exceed 4,000. They are the via "ibcm" internet
@@ -65,9 +64,9 @@ zero. Not evaluated when there is no internet-facing distribution point. The fin
 internet-facing distribution point.`,
 		Source: learn.SizeAndScale,
 		Check:  checkDistributionPointLoad,
-	})
-	register(&Rule{
-		Code: "IB703", Name: "too-many-management-points", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB703", Name: "too-many-management-points", Severities: "E",
 		Summary: "more than 15 management points in the site",
 		Explain: `What: the design has more than 15 management points (intranet and internet-facing alike).
 Why: a primary site supports at most 15 management points.
@@ -76,9 +75,9 @@ the clients over several primary sites.
 Reading: one finding, at the sixteenth management point by system name.`,
 		Source: learn.SizeAndScale,
 		Check:  checkManagementPointCount,
-	})
-	register(&Rule{
-		Code: "IB704", Name: "software-update-point-load", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB704", Name: "software-update-point-load", Severities: "W",
 		Summary: "more internet clients on a software update point than one supports",
 		Explain: `What: the internet clients a software update point serves exceed 25,000 when its WSUS shares the
 server with another site system role, or 150,000 otherwise. They are the via "ibcm" internet
@@ -97,9 +96,9 @@ population without count counts as zero. One finding per overloaded software upd
 softwareUpdatePoint role.`,
 		Source: learn.SizeAndScale,
 		Check:  checkSoftwareUpdatePointLoad,
-	})
-	register(&Rule{
-		Code: "IB705", Name: "site-client-total", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB705", Name: "site-client-total", Severities: "W",
 		Summary: "more clients than the site or a fallback status point supports",
 		Explain: `What: the sum of count over all populations exceeds what the site supports: for a primary site
 175,000 clients and devices, of which at most 150,000 Windows clients; for a secondary site 15,000.
@@ -115,7 +114,7 @@ without count counts as zero. Findings are at clients for the site, and at the f
 for a fallback status point.`,
 		Source: learn.SizeAndScale,
 		Check:  checkSiteClientTotal,
-	})
+	},
 }
 
 // internetIBCMClients sums count over via "ibcm" internet populations.

@@ -4,13 +4,13 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-func init() {
-	register(&Rule{
-		Code: "IB000", Name: "schema", Severity: diag.Error, Severities: "E",
+// Rules IB000 (reported by the compiler from the CUE evaluation) and IB215 (names that become file names).
+var schemaRules = []*Rule{
+	{
+		Code: "IB000", Name: "schema", Severities: "E",
 		Summary: "the design does not satisfy #Design (syntax, type, unknown field, enumeration, range, malformed name or address, conflicting values)",
 		Explain: `What: the design is checked against the embedded CUE schema (` + "`ibcmc schema`" + ` prints it). A syntax
 error, a wrong type, a field the schema does not know (a typo such as distributionPiont), a value outside
@@ -21,9 +21,9 @@ role would produce configs that look right and are not.
 Fix: correct the value at the reported position. Unknown fields are usually misspellings of a field that
 ` + "`ibcmc schema`" + ` lists. A system must also name at least one of fqdn.intranet and fqdn.internet.`,
 		Source: "",
-	})
-	register(&Rule{
-		Code: "IB215", Name: "unsafe-name", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB215", Name: "unsafe-name", Severities: "E",
 		Summary: "a zone, system, publishing, client population, gateway or firewall name cannot be used as a file name",
 		Explain: `What: names of zones, systems, publishing entries, client populations, gateways and firewalls become
 file names (firewall/windows/<system>.ps1, ccmsetup/<population>.cmd, proxy/<name>/...,
@@ -36,7 +36,7 @@ renaming them, so that the file a reviewer reads is the name the design wrote.
 Fix: rename the entry.`,
 		Source: "",
 		Check:  checkUnsafeNames,
-	})
+	},
 }
 
 var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)

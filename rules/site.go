@@ -4,16 +4,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
 // Rules 1xx: site type, communication security and the client settings that gate internet features.
 
-func init() {
-	register(&Rule{
-		Code: "IB101", Name: "secondary-site-internet", Severity: diag.Error, Severities: "E",
+var siteRules = []*Rule{
+	{
+		Code: "IB101", Name: "secondary-site-internet", Severities: "E",
 		Summary: "clients are assigned to a secondary or central administration site, or a secondary site has internet-facing roles",
 		Explain: `What: site.type is "secondary" while a system has an internet-facing role (a role whose allow
 includes internet) or any client population exists; or site.type is "cas" while any client population
@@ -32,9 +31,9 @@ can be assigned to these sites.
 See also: ` + learn.PlanIBCM + ` (roles for untrusted locations are supported at primary sites).`,
 		Source: learn.AssignClients,
 		Check:  checkSecondarySiteInternet,
-	})
-	register(&Rule{
-		Code: "IB102", Name: "pki-client-cert-disabled", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB102", Name: "pki-client-cert-disabled", Severities: "E",
 		Summary: "internet clients need \"Use PKI client certificate when available\" turned on",
 		Explain: `What: site.communication.usePKIClientCert is false while the design has an internet-facing role, a
 via "ibcm" internet population, or an auth "pki" population via a CMG.
@@ -46,9 +45,9 @@ client certificate (client authentication capability) when available").
 Reading: one finding at the site option, naming what needs it.`,
 		Source: learn.PlanIBCM,
 		Check:  checkPKIClientCert,
-	})
-	register(&Rule{
-		Code: "IB103", Name: "http-client-communication", Severity: diag.Error, Severities: "W/E",
+	},
+	{
+		Code: "IB103", Name: "http-client-communication", Severities: "W/E",
 		Summary: "the site allows HTTP client communication, deprecated since 2103 and unsupported from 2403",
 		Explain: `What: site.communication.clientConnections is "http" (HTTPS or HTTP without Configuration
 Manager-generated certificates). A warning when site.version is before 2403, an error from 2403.
@@ -59,9 +58,9 @@ Manager-generated certificates for HTTP site systems").
 See also: ` + learn.EnhancedHTTP + ` (Enhanced HTTP).`,
 		Source: learn.Deprecated,
 		Check:  checkHTTPClientCommunication,
-	})
-	register(&Rule{
-		Code: "IB104", Name: "reserved-site-code", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB104", Name: "reserved-site-code", Severities: "E",
 		Summary: "the site code is a reserved name (AUX, CON, NUL, PRN, SMS, ENV)",
 		Explain: `What: site.code is AUX, CON, NUL, PRN, SMS or ENV (compared case-insensitively).
 Why: Microsoft's site preparation guidance says never to use these names for the site code: they are
@@ -71,9 +70,9 @@ Fix: choose another three-character code of letters and digits, before installat
 code after the site is installed is not supported.`,
 		Source: learn.PrepareSites,
 		Check:  checkReservedSiteCode,
-	})
-	register(&Rule{
-		Code: "IB105", Name: "user-policy-settings-off", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB105", Name: "user-policy-settings-off", Severities: "E",
 		Summary: "an internet population expects user policy but the client settings turn it off",
 		Explain: `What: an internet population lists the feature userPolicy while
 site.clientSettings.userPolicy ("Enable user policy on clients") or
@@ -86,9 +85,9 @@ Reading: one finding per setting that is off, at that setting, naming the popula
 (both settings apply to CMG clients as well as to IBCM clients).`,
 		Source: learn.PlanIBCM,
 		Check:  checkUserPolicySettings,
-	})
-	register(&Rule{
-		Code: "IB106", Name: "cmg-client-setting-off", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB106", Name: "cmg-client-setting-off", Severities: "E",
 		Summary: "a population uses a CMG but the client setting \"Enable clients to use a cloud management gateway\" is off",
 		Explain: `What: a client population has via "cmg" while site.clientSettings.cloudManagementGateway is false.
 Why: clients use a cloud management gateway only when the client setting Cloud Services > "Enable clients
@@ -101,7 +100,7 @@ Reading: the setting is the default client settings' value; a custom client sett
 the population's collection can differ, which a design does not describe.`,
 		Source: learn.CMGClients,
 		Check:  checkCMGClientSetting,
-	})
+	},
 }
 
 // reservedSiteCodes are the names Microsoft says never to use as a site code.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
@@ -12,9 +11,9 @@ import (
 // Rules 2xx: site systems, their roles, forests and names (IB211 and IB212 live in references.go and
 // fqdn.go).
 
-func init() {
-	register(&Rule{
-		Code: "IB201", Name: "internet-role-without-internet-fqdn", Severity: diag.Error, Severities: "E",
+var systemRules = []*Rule{
+	{
+		Code: "IB201", Name: "internet-role-without-internet-fqdn", Severities: "E",
 		Summary: "a system with an internet-facing role has no fqdn.internet",
 		Explain: `What: a role's allow includes internet ("internet" or "intranetAndInternet") and its system has no
 fqdn.internet.
@@ -26,9 +25,9 @@ allow to "intranet".
 Reading: one finding per system, at fqdn.internet, naming its internet-facing roles.`,
 		Source: learn.PlanIBCM,
 		Check:  checkInternetFQDN,
-	})
-	register(&Rule{
-		Code: "IB202", Name: "internet-system-not-domain-joined", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB202", Name: "internet-system-not-domain-joined", Severities: "E",
 		Summary: "an internet-facing system is not joined to an Active Directory domain",
 		Explain: `What: a system with an internet-facing role has no forest.
 Why: site systems that support internet-based client management "must be in an Active Directory domain";
@@ -38,9 +37,9 @@ Fix: join the server to a domain and set forest (for a perimeter forest, see IB2
 accounts the site then needs).`,
 		Source: learn.PlanIBCM,
 		Check:  checkInternetSystemDomainJoined,
-	})
-	register(&Rule{
-		Code: "IB203", Name: "untrusted-forest-site-server-initiates", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB203", Name: "untrusted-forest-site-server-initiates", Severities: "E",
 		Summary: "a system in an untrusted forest needs siteServerInitiates and an installAccount",
 		Explain: `What: a system whose forest is neither the site's forest nor in a two-way trust with it (or a system
 with no forest) lacks siteServerInitiates: true or lacks an installAccount; either one missing is a
@@ -56,9 +55,9 @@ is left to IB211, which reports the unknown name. A one-way trust (a perimeter f
 site's forest) is not a two-way trust, so the system counts as untrusted.`,
 		Source: learn.CommunicationsEndpoints,
 		Check:  checkUntrustedSiteServerInitiates,
-	})
-	register(&Rule{
-		Code: "IB204", Name: "untrusted-forest-database-account", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB204", Name: "untrusted-forest-database-account", Severities: "E",
 		Summary: "a management point or enrollment point in an untrusted forest needs a databaseAccount",
 		Explain: `What: a system in an untrusted forest (or with no forest) has a managementPoint or enrollmentPoint role
 and no databaseAccount.
@@ -69,9 +68,9 @@ Fix: set databaseAccount to an account SQL Server accepts (a name only; never a 
 Reading: a system whose forest is not defined in the design is left to IB211.`,
 		Source: learn.CommunicationsEndpoints,
 		Check:  checkUntrustedDatabaseAccount,
-	})
-	register(&Rule{
-		Code: "IB205", Name: "internet-role-over-http", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB205", Name: "internet-role-over-http", Severities: "E",
 		Summary: "an internet-facing management point or distribution point uses HTTP",
 		Explain: `What: a managementPoint or distributionPoint whose allow includes internet has connections "http".
 Why: internet-based client management requires that clients and the site systems they connect to use PKI
@@ -80,9 +79,9 @@ internet clients.
 Fix: set connections: "https" (and issue the role's PKI certificate), or set allow to "intranet".`,
 		Source: learn.PlanIBCM,
 		Check:  checkInternetRoleOverHTTP,
-	})
-	register(&Rule{
-		Code: "IB206", Name: "fallback-status-point-shared", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB206", Name: "fallback-status-point-shared", Severities: "W",
 		Summary: "in production, a fallback status point shares its server with other roles, the site server or the site database",
 		Explain: `What: site.environment is "production" and a fallbackStatusPoint is on a machine that does something
 else: its systems entry has other roles, or the entry's intranet FQDN is site.server or
@@ -96,9 +95,9 @@ Reading: a lab (site.environment "lab") is not reported, since the guidance is f
 server and the database server count as other roles: they are the most valuable servers of the site.`,
 		Source: learn.ClientRoles,
 		Check:  checkFallbackStatusPointShared,
-	})
-	register(&Rule{
-		Code: "IB207", Name: "several-internet-management-points", Severity: diag.Info, Severities: "I",
+	},
+	{
+		Code: "IB207", Name: "several-internet-management-points", Severities: "I",
 		Summary: "more than one internet-facing management point: internet clients pick one at random",
 		Explain: `What: more than one management point allows internet clients.
 Why: internet clients choose among internet-facing management points (and distribution points and
@@ -110,9 +109,9 @@ Reading: one finding, at the allow of the first internet-facing management point
 naming all of them.`,
 		Source: learn.PlanIBCM,
 		Check:  checkSeveralInternetMPs,
-	})
-	register(&Rule{
-		Code: "IB208", Name: "deprecated-role", Severity: diag.Error, Severities: "W/E",
+	},
+	{
+		Code: "IB208", Name: "deprecated-role", Severities: "W/E",
 		Summary: "a role the site version no longer supports (certificate registration point, enrollment point, enrollment proxy point)",
 		Explain: `What: a certificateRegistrationPoint with site.version 2203 or later (error); an enrollmentPoint or
 enrollmentProxyPoint with site.version 2403 or later (error), or earlier (warning).
@@ -123,9 +122,9 @@ Fix: remove the role; use Intune for certificate profiles and device enrollment.
 Reading: a certificate registration point before 2203 is supported and not reported.`,
 		Source: learn.Deprecated,
 		Check:  checkDeprecatedRoles,
-	})
-	register(&Rule{
-		Code: "IB209", Name: "software-update-point-ports", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB209", Name: "software-update-point-ports", Severities: "E",
 		Summary: "software update point ports are not a WSUS pair (80/443, or HTTPS = HTTP + 1)",
 		Explain: `What: a softwareUpdatePoint whose ports are not a pair WSUS can use: HTTP 80 needs HTTPS 443; any other
 HTTP port needs HTTPS = HTTP + 1 (the defaults are 8530/8531).
@@ -136,9 +135,9 @@ Reading: Microsoft's ports page says the HTTPS port is "1 or higher" than the HT
 firewall page says "1 higher"; ibcmc takes HTTP + 1, the WSUS convention.`,
 		Source: learn.Ports,
 		Check:  checkSUPPorts,
-	})
-	register(&Rule{
-		Code: "IB210", Name: "internet-role-unreachable", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB210", Name: "internet-role-unreachable", Severities: "E",
 		Summary: "an internet-facing system in an intranet zone that no publishing entry publishes",
 		Explain: `What: a system with an internet-facing role sits in a zone of kind "intranet" and no publishing entry
 lists it in its systems.
@@ -150,9 +149,9 @@ Reading: systems in perimeter zones are reachable by design and not reported; a 
 defined is left to IB211.`,
 		Source: learn.PlanIBCM,
 		Check:  checkInternetRoleReachable,
-	})
-	register(&Rule{
-		Code: "IB213", Name: "internet-fqdn-not-public", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB213", Name: "internet-fqdn-not-public", Severities: "E",
 		Summary: "an internet FQDN uses a private suffix (.local, .lan, .internal, .corp, ...)",
 		Explain: `What: an internet FQDN (a system's fqdn.internet or a CMG's serviceName) ends in .local, .lan,
 .internal, .intranet, .corp, .home, .localdomain or .home.arpa (compared case-insensitively).
@@ -163,9 +162,9 @@ either.
 Fix: use a name in a public domain you own and register its public DNS host record.`,
 		Source: learn.PlanIBCM,
 		Check:  checkInternetFQDNPublic,
-	})
-	register(&Rule{
-		Code: "IB214", Name: "role-without-zone-address", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB214", Name: "role-without-zone-address", Severities: "W",
 		Summary: "an internet-facing system or a publishing entry has no address",
 		Explain: `What: a system with an internet-facing role, or a publishing entry (a proxy), has no address.
 Why: firewall rules for the flows to and from it then name hosts instead of addresses, which most
@@ -174,9 +173,9 @@ Fix: set address to the system's (or the proxy's internal) IP address.
 Reading: every publishing entry counts, since a proxy exists only to carry internet traffic.`,
 		Source: "",
 		Check:  checkZoneAddresses,
-	})
-	register(&Rule{
-		Code: "IB216", Name: "domain-member-without-dc", Severity: diag.Warning, Severities: "W",
+	},
+	{
+		Code: "IB216", Name: "domain-member-without-dc", Severities: "W",
 		Summary: "an internet-facing or perimeter domain-joined system whose forest lists no domain controller",
 		Explain: `What: a system with an internet-facing role, or in a zone of kind "perimeter", has a forest whose
 domainControllers are empty.
@@ -195,9 +194,9 @@ See also: ` + learn.ADFirewall + `
 (the ports a domain member needs to its domain controllers).`,
 		Source: learn.Ports,
 		Check:  checkDomainMemberWithoutDC,
-	})
-	register(&Rule{
-		Code: "IB221", Name: "internet-only-sup-one-name", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB221", Name: "internet-only-sup-one-name", Severities: "E",
 		Summary: "a software update point that accepts internet clients only is on a system without fqdn.intranet",
 		Explain: `What: a softwareUpdatePoint with allow "internet" on a system that has no fqdn.intranet.
 Why: Microsoft's certificate requirements say: "When the software update point accepts client connections
@@ -209,9 +208,9 @@ carries both names; or set the role's allow to "intranetAndInternet".
 Reading: one finding per system, at fqdn.intranet, the field to add.`,
 		Source: learn.PKICertificates,
 		Check:  checkInternetOnlySUPNames,
-	})
-	register(&Rule{
-		Code: "IB222", Name: "secondary-site-management-point", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB222", Name: "secondary-site-management-point", Severities: "E",
 		Summary: "a secondary site has a management point that is not on its site server",
 		Explain: `What: site.type is "secondary" and a managementPoint is on a system other than the site server
 (a systems entry whose FQDN is not site.server). Two management points cannot both be on the site
@@ -223,9 +222,9 @@ site.server), and remove the others.
 Reading: one finding per management point that is not on the site server, at its role.`,
 		Source: learn.SizeAndScale,
 		Check:  checkSecondarySiteManagementPoint,
-	})
-	register(&Rule{
-		Code: "IB223", Name: "untrusted-sup-without-wsus-account", Severity: diag.Error, Severities: "E",
+	},
+	{
+		Code: "IB223", Name: "untrusted-sup-without-wsus-account", Severities: "E",
 		Summary: "a software update point in an untrusted forest needs a wsusAccount (WSUS Server Connection account)",
 		Explain: `What: a softwareUpdatePoint on a system whose forest does not trust the site server's forest (the
 site's forest is not its own and not in its trusts), or on a system with no forest, has no wsusAccount.
@@ -244,7 +243,7 @@ workgroup server counts as untrusted, as for IB203 and IB204. A system whose for
 design is left to IB211.`,
 		Source: learn.PlanSoftwareUpdates,
 		Check:  checkUntrustedSUPAccount,
-	})
+	},
 }
 
 // untrustedKnown reports whether a system is in an untrusted forest, and whether that can be decided: a

@@ -11,7 +11,7 @@ import (
 // is judged by the findings it matches; so IB001 has no Check of its own.
 
 var staleWaiver = &Rule{
-	Code: "IB001", Name: "stale-waiver", Severity: diag.Warning, Severities: "W",
+	Code: "IB001", Name: "stale-waiver", Severities: "W",
 	Summary: "a waiver of the design has expired, accepts no finding, or names a rule whose findings cannot be waived",
 	Explain: `What: an entry of waivers that accepts nothing: its expires day has passed (compared with
 today's date in UTC) or is not a calendar day; no finding of its code lies at its path or below it; or
@@ -30,7 +30,7 @@ Reading: findings that mean the artifacts would be wrong or unsafe cannot be wai
 	Source: "",
 }
 
-func init() { register(staleWaiver) }
+var waiverRules = []*Rule{staleWaiver}
 
 // today is the date expiries are compared with; tests replace it.
 var today = func() time.Time { return time.Now().UTC() }

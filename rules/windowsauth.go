@@ -1,16 +1,15 @@
 package rules
 
 import (
-	"github.com/ibcmc/ibcmc/diag"
 	"github.com/ibcmc/ibcmc/learn"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
 // Rule IB409: Windows authentication of user policy through an SSL-bridging proxy.
 
-func init() {
-	register(&Rule{
-		Code: "IB409", Name: "bridging-breaks-windows-auth", Severity: diag.Warning, Severities: "I/W",
+var windowsAuthRules = []*Rule{
+	{
+		Code: "IB409", Name: "bridging-breaks-windows-auth", Severities: "I/W",
 		Summary: "an SSL-bridging proxy that cannot bind a backend connection to its client breaks user policy from the internet",
 		Explain: `What: an sslBridging publishing entry publishes an internet-facing management point while an internet
 population (via "ibcm") lists userPolicy and site.clientSettings turns on both userPolicy and
@@ -38,7 +37,7 @@ ibcmc cannot know whether the product binds connections, so the finding is infor
 check it. One finding per publishing entry, at its product.`,
 		Source: learn.PlanIBCM,
 		Check:  checkBridgingWindowsAuth,
-	})
+	},
 }
 
 func checkBridgingWindowsAuth(p *plan.Plan, r *Reporter) {

@@ -10,6 +10,7 @@ import (
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/emit/labpki"
 	"github.com/ibcmc/ibcmc/emit/registry"
+	"github.com/ibcmc/ibcmc/internal/bug"
 	"github.com/ibcmc/ibcmc/internal/outdir"
 	"github.com/ibcmc/ibcmc/version"
 )
@@ -76,7 +77,7 @@ func (c *buildCmd) Run(e *env) error {
 	runtime.GC()
 	files, err := registry.EmitAll(res.Plan, opts)
 	if err != nil {
-		return fmt.Errorf("internal error: %w", err)
+		return bug.Wrap(err) // two emitters writing one file, or one writing outside the tree: ibcmc's bug
 	}
 	if c.Check {
 		stale, err := outdir.Diff(c.Out, files)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -11,16 +12,22 @@ import (
 
 	"github.com/ibcmc/ibcmc/compiler"
 	"github.com/ibcmc/ibcmc/diag"
+	"github.com/ibcmc/ibcmc/internal/bug"
 	"github.com/ibcmc/ibcmc/plan"
 	"github.com/ibcmc/ibcmc/schema"
 	"github.com/ibcmc/ibcmc/version"
 )
 
-// Exit statuses, as spec/outputs.md defines them.
+// Exit statuses: the one table every command uses (docs/outputs.md documents it). A design with errors
+// exits exitInvalid whatever the command, through invalid and designErrors; no command picks its own
+// status for it.
 const (
-	exitOK      = 0
-	exitInvalid = 1 // the design has errors (or warnings with --strict); drift with build --check
-	exitUsage   = 2 // usage, I/O or internal error
+	exitOK = 0
+	// exitInvalid: the design has errors (or warnings with --strict), or what the command checks failed:
+	// build --check found stale files, query no flow, certs check a missing or wrong certificate, probe a
+	// failed check.
+	exitInvalid = 1
+	exitUsage   = 2 // usage, I/O or internal error, or a --timeout or --max-memory limit
 	exitDiffers = 3 // diff --exit-code: the designs differ
 )
 
@@ -40,6 +47,13 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 func invalid() error { return &exitError{code: exitInvalid} }
+
+// designErrors prints a design's errors and warnings and ends the command with exit 1, saying why it
+// cannot go on.
+func designErrors(e *env, l diag.List, why string) error {
+	printText(e.stderr, l)
+	return &exitError{code: exitInvalid, msg: why}
+}
 
 type cli struct {
 	Version   kong.VersionFlag `help:"Print the version of ibcmc and its design language."`
@@ -92,8 +106,7 @@ func Run(args []string, stdout, stderr io.Writer) (code int) {
 				}
 				return
 			}
-			fmt.Fprintf(stderr, "ibcmc: internal error: %v\n", r)
-			code = exitUsage
+			code = reportError(stderr, bug.Recovered(r))
 		}
 	}()
 	kctx, err := parser.Parse(args)
@@ -108,15 +121,24 @@ func Run(args []string, stdout, stderr io.Writer) (code int) {
 	if err == nil {
 		return exitOK
 	}
+	return reportError(stderr, err)
+}
+
+// reportError prints a command's error in one line and returns its exit status: the one it carries, or 2.
+// An internal error is ibcmc's bug; with IBCMC_DEBUG=1 its stack follows, for the bug report.
+func reportError(stderr io.Writer, err error) int {
+	code := exitUsage
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintf(stderr, "ibcmc: %s\n", ee.msg)
-		}
-		return ee.code
+		code = ee.code
 	}
-	fmt.Fprintf(stderr, "ibcmc: %v\n", err)
-	return exitUsage
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(stderr, "ibcmc: %s\n", msg)
+	}
+	if stack := bug.StackOf(err); stack != nil && os.Getenv("IBCMC_DEBUG") == "1" {
+		fmt.Fprintf(stderr, "%s", stack)
+	}
+	return code
 }
 
 type exitPanic struct{}
@@ -143,16 +165,21 @@ func compile(e *env, paths []string) (*compiler.Result, error) {
 	return res, nil
 }
 
-// validPlan compiles the design for a command that needs an error-free plan; with errors it prints them
-// and fails with code and why.
-func validPlan(e *env, paths []string, code int, why string) (*plan.Plan, error) {
+// validPlan is the form probe.go still calls; its status argument is ignored, since a design with errors
+// exits 1 for every command. Remove it once probe.go calls errorFreePlan.
+func validPlan(e *env, paths []string, _ int, why string) (*plan.Plan, error) {
+	return errorFreePlan(e, paths, why)
+}
+
+// errorFreePlan compiles the design for a command that needs an error-free plan; with errors it prints
+// them and fails with exit 1 and why.
+func errorFreePlan(e *env, paths []string, why string) (*plan.Plan, error) {
 	res, err := compile(e, paths)
 	if err != nil {
 		return nil, err
 	}
 	if res.Plan == nil || res.Diagnostics.HasErrors(false) {
-		printText(e.stderr, res.Diagnostics)
-		return nil, &exitError{code: code, msg: why}
+		return nil, designErrors(e, res.Diagnostics, why)
 	}
 	return res.Plan, nil
 }

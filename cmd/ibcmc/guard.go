@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/ibcmc/ibcmc/internal/bug"
 )
 
 // byteSize is a memory size on the command line: a number of bytes with an optional KiB, MiB or GiB suffix
@@ -75,7 +77,7 @@ func guard(timeout time.Duration, maxMemory byteSize, st *stage, run func() erro
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
-				done <- fmt.Errorf("internal error: %v", r)
+				done <- bug.Recovered(r) // one line for users, the stack under IBCMC_DEBUG=1 (reportError)
 			}
 		}()
 		done <- run()

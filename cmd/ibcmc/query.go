@@ -18,7 +18,7 @@ type queryCmd struct {
 func (c *queryCmd) Help() string {
 	return "Answers whether the design's flows allow a new connection from FROM to TO on PORT, and names each flow " +
 		"that does, its purpose and what requires it.\n\n" +
-		"Exit status: 0 allowed, 1 denied (no flow allows it), 2 usage or I/O error, or a design with errors."
+		"Exit status: 0 allowed, 1 denied (no flow allows it) or the design has errors, 2 usage or I/O error."
 }
 
 func (c *queryCmd) Run(e *env) error {
@@ -26,7 +26,7 @@ func (c *queryCmd) Run(e *env) error {
 	if err != nil {
 		return &exitError{code: exitUsage, msg: err.Error()}
 	}
-	p, err := validPlan(e, c.Paths, exitUsage, "the design has errors; its flows are not final (ibcmc vet lists the errors)")
+	p, err := errorFreePlan(e, c.Paths, "the design has errors; its flows are not final (ibcmc vet lists the errors)")
 	if err != nil {
 		return err
 	}
@@ -38,26 +38,18 @@ func (c *queryCmd) Run(e *env) error {
 	if err != nil {
 		return &exitError{code: exitUsage, msg: "TO: " + err.Error()}
 	}
-	allowed := false
-	for _, f := range p.Flows {
-		if !protos[f.Protocol] || !inPorts(f.Ports, port) || !p.MatchTo(f, to) {
-			continue
-		}
-		cov := p.MatchFrom(f, from)
-		if cov == plan.NoMatch {
-			continue
-		}
-		allowed = true
-		scope := ""
+	allowed := p.Allowed(plan.Packet{From: from, To: to, Port: port, Protocols: protos})
+	for _, a := range allowed {
+		f, scope := a.Flow, ""
 		if from.IsZone {
 			scope = " for the whole zone " + from.Zone
-			if cov == plan.Part {
+			if a.Coverage == plan.Part {
 				scope = fmt.Sprintf(" for part of zone %s (%s: %s)", from.Zone, f.From, strings.Join(f.FromAddresses, " "))
 			}
 		}
 		fmt.Fprintf(e.stdout, "allowed by %s%s: %s (required by %s)\n", f.ID, scope, f.Purpose, strings.Join(f.RequiredBy, ", "))
 	}
-	if !allowed {
+	if len(allowed) == 0 {
 		where := ""
 		if from.IP.IsValid() && from.Zone != "" {
 			where = " (" + c.From + " is in zone " + from.Zone + ")"
@@ -69,37 +61,26 @@ func (c *queryCmd) Run(e *env) error {
 }
 
 // parsePortProto reads "443", "443/tcp" or "53/udp".
-func parsePortProto(s string) (int, map[string]bool, error) {
+func parsePortProto(s string) (int, []string, error) {
 	num, proto, hasProto := strings.Cut(s, "/")
 	port, err := strconv.Atoi(num)
 	if err != nil || port < 1 || port > 65535 {
 		return 0, nil, fmt.Errorf("port %q: want a number from 1 to 65535, optionally with /tcp or /udp", s)
 	}
 	if !hasProto {
-		return port, map[string]bool{"tcp": true, "udp": true}, nil
+		return port, []string{"tcp", "udp"}, nil
 	}
 	proto = strings.ToLower(proto)
 	if proto != "tcp" && proto != "udp" {
 		return 0, nil, fmt.Errorf("protocol %q: want tcp or udp", proto)
 	}
-	return port, map[string]bool{proto: true}, nil
+	return port, []string{proto}, nil
 }
 
-func spellPortProto(port int, protos map[string]bool) string {
-	if protos["tcp"] && protos["udp"] {
-		return fmt.Sprintf("%d/tcp or %d/udp", port, port)
+func spellPortProto(port int, protos []string) string {
+	spelled := make([]string, len(protos))
+	for i, p := range protos {
+		spelled[i] = fmt.Sprintf("%d/%s", port, p)
 	}
-	for p := range protos {
-		return fmt.Sprintf("%d/%s", port, p)
-	}
-	return strconv.Itoa(port)
-}
-
-func inPorts(rs []plan.PortRange, port int) bool {
-	for _, r := range rs {
-		if r.Contains(port) {
-			return true
-		}
-	}
-	return false
+	return strings.Join(spelled, " or ")
 }

@@ -122,7 +122,7 @@ func TestQueryUsageErrors(t *testing.T) {
 
 func TestQueryRefusesADesignWithErrors(t *testing.T) {
 	code, stdout, stderr := run(t, "query", "internet", "ibcm01", "443", typoDesign(t))
-	if code != 2 || stdout != "" || !strings.Contains(stderr, "IB000") ||
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "IB000") ||
 		!strings.HasSuffix(stderr, "ibcmc: the design has errors; its flows are not final (ibcmc vet lists the errors)\n") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}

@@ -138,7 +138,7 @@ func sarifRules() []diag.RuleInfo {
 			Code: r.Code, Name: r.Name, Summary: r.Summary, Full: full,
 			Help:    fmt.Sprintf("%s\n\n%s\n\nSource: %s", r.Summary, strings.TrimSpace(r.Explain), sourceText(r)),
 			HelpMD:  helpMD,
-			HelpURI: uri, Severity: r.Severity,
+			HelpURI: uri, Severity: r.Severity(),
 		})
 	}
 	return out

@@ -146,7 +146,8 @@ func explain(s *script, x plan.Param) {
 	s.rem("      From " + strings.Join(from, ", ") + ".")
 }
 
-// display is the argument as a reader should see it in a comment; a token reference names its variable.
+// display is the argument as a reader should see it in a comment: as on the canonical line, except that a
+// token reference names its variable.
 func display(x plan.Param) string {
 	if x.EnvRef {
 		return x.Name + ":<token from the environment variable " + strings.Trim(x.Value, "%") + ">"
@@ -154,73 +155,31 @@ func display(x plan.Param) string {
 	if x.Flag() {
 		return x.Name
 	}
-	return x.Name + separator(x) + quoteForDisplay(x.Value)
+	v, _ := plan.CanonicalValue(x, false) // never fails
+	return x.Name + x.Separator() + v
 }
 
-func separator(x plan.Param) string {
-	if strings.HasPrefix(x.Name, "/") {
-		return ":"
-	}
-	return "="
-}
-
-func quoteForDisplay(v string) string {
-	if strings.ContainsAny(v, escape.CmdQuoteTrigger) {
-		return `"` + v + `"`
-	}
-	return v
-}
-
-// commandLine renders the profile's line for a batch file: the canonical line of the plan with every
-// design value escaped for cmd.exe. An unsafe value is an error: the line is never written with it. With
-// groupPolicy it is the arguments alone, to be printed, and a variable reference stays literal: Group
+// commandLine renders the profile's line for a batch file: plan's one rendering of the line (Line), with
+// every design value escaped for cmd.exe. An unsafe value is an error: the line is never written with it.
+// With groupPolicy it is the arguments alone, to be printed, and a variable reference stays literal: Group
 // Policy would store whatever it expanded to.
 func commandLine(prof *plan.InstallProfile, groupPolicy bool) (string, error) {
-	nested := prof.Program == "ccmsetup.msi"
-	var args []string
-	for _, x := range append(append([]plan.Param{}, prof.Params...), prof.Properties...) {
-		a, err := arg(x, nested)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", x.Name, err)
+	return prof.Line(func(x plan.Param, nested bool) (string, error) {
+		if x.EnvRef {
+			// The one place a % reaches cmd.exe unescaped: the variable must expand. It is ibcmc's own
+			// reference, not design text; check its shape all the same.
+			name := strings.Trim(x.Value, "%")
+			if x.Value != "%"+name+"%" || name == "" || strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") != "" {
+				return "", fmt.Errorf("malformed environment reference %q", x.Value)
+			}
+			if groupPolicy {
+				return strings.ReplaceAll(x.Value, "%", "%%"), nil
+			}
+			return x.Value, nil
 		}
-		if groupPolicy && x.EnvRef {
-			a = strings.ReplaceAll(a, "%", "%%")
+		if nested {
+			return escape.CmdNestedArg(x.Value)
 		}
-		args = append(args, a)
-	}
-	inner := strings.Join(args, " ")
-	if groupPolicy {
-		return inner, nil
-	}
-	if nested {
-		return `ccmsetup.msi CCMSETUPCMD="` + inner + `"`, nil
-	}
-	if inner == "" {
-		return prof.Program, nil
-	}
-	return prof.Program + " " + inner, nil
-}
-
-func arg(x plan.Param, nested bool) (string, error) {
-	if x.Flag() {
-		return x.Name, nil
-	}
-	if x.EnvRef {
-		// The one place a % reaches cmd.exe unescaped: the variable must expand. It is ibcmc's own
-		// reference, not design text; check its shape all the same.
-		name := strings.Trim(x.Value, "%")
-		if x.Value != "%"+name+"%" || name == "" || strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") != "" {
-			return "", fmt.Errorf("malformed environment reference %q", x.Value)
-		}
-		return x.Name + separator(x) + x.Value, nil
-	}
-	quote := escape.CmdArg
-	if nested {
-		quote = escape.CmdNestedArg
-	}
-	v, err := quote(x.Value)
-	if err != nil {
-		return "", err
-	}
-	return x.Name + separator(x) + v, nil
+		return escape.CmdArg(x.Value)
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ibcmc/ibcmc/emit/labpki"
 	"github.com/ibcmc/ibcmc/emit/proxy"
 	"github.com/ibcmc/ibcmc/emit/report"
+	"github.com/ibcmc/ibcmc/internal/bug"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -46,7 +47,7 @@ func EmitAll(p *plan.Plan, o emit.Options) ([]emit.File, error) {
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
-					errs[i] = fmt.Errorf("panic: %v", r)
+					errs[i] = bug.Recovered(r)
 				}
 			}()
 			results[i], errs[i] = e.Emit(p, o)

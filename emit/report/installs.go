@@ -7,8 +7,9 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// clientInstallation lists each population's ccmsetup command line, the one in ccmsetup/<population>.cmd,
-// so a reviewer sees in one table what every client is installed with.
+// clientInstallation lists each population's ccmsetup command line, so a reviewer sees in one table what
+// every client is installed with. It is the canonical line (InstallProfile.Line with plan.CanonicalValue,
+// kept as CommandLine); ccmsetup/<population>.cmd runs the same line with its values escaped for cmd.exe.
 func clientInstallation(b out, p *plan.Plan, _ emit.Options) {
 	b.WriteString("## Client installation\n\n")
 	if len(p.Clients) == 0 {

@@ -516,7 +516,7 @@ func chainProblems(ck *checker, r *plan.CertRequest, c *x509.Certificate) []stri
 	}
 	found := false
 	for _, a := range chain {
-		if issuer == dnKey(parseDN(a.Subject)) {
+		if issuedBy(issuer, a.Subject) {
 			found = true
 			break
 		}
@@ -528,7 +528,7 @@ func chainProblems(ck *checker, r *plan.CertRequest, c *x509.Certificate) []stri
 		}
 		other := ""
 		for _, a := range p.Authorities {
-			if issuer == dnKey(parseDN(a.Subject)) {
+			if issuedBy(issuer, a.Subject) {
 				other = fmt.Sprintf(" (authority %s of the design, but not of this certificate)", a.Name)
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ibcmc/ibcmc/internal/dn"
 )
 
 type asn1OID = asn1.ObjectIdentifier
@@ -57,39 +59,25 @@ func normaliseValue(v string) string {
 	return strings.ToLower(strings.Join(strings.Fields(v), " "))
 }
 
-// parseDN reads a distinguished name as designs and Windows write it ("CN=Contoso Root CA, DC=contoso,
-// DC=local"): attributes separated by ',' or ';' (or '+' inside a multi-valued RDN), '\' escaping the next
-// character and double quotes around a value.
+// parseDN reads a distinguished name a design writes ("CN=Contoso Root CA, DC=contoso, DC=local") into
+// normalised attributes; nil when it is not a well-formed name (package dn says what it reads).
 func parseDN(s string) []attr {
-	var out []attr
-	var cur strings.Builder
-	inQuote, escaped := false, false
-	flush := func() {
-		part := cur.String()
-		cur.Reset()
-		typ, value, ok := strings.Cut(part, "=")
-		if !ok || strings.TrimSpace(typ) == "" {
-			return
-		}
-		out = append(out, attr{normaliseType(typ), normaliseValue(value)})
+	parsed, err := dn.Parse(s)
+	if err != nil {
+		return nil
 	}
-	for _, r := range s {
-		switch {
-		case escaped:
-			cur.WriteRune(r)
-			escaped = false
-		case r == '\\':
-			escaped = true
-		case r == '"':
-			inQuote = !inQuote
-		case !inQuote && (r == ',' || r == ';' || r == '+'):
-			flush()
-		default:
-			cur.WriteRune(r)
-		}
+	out := make([]attr, len(parsed))
+	for i, a := range parsed {
+		out[i] = attr{normaliseType(a.Type), normaliseValue(a.Value)}
 	}
-	flush()
 	return out
+}
+
+// issuedBy reports whether a certificate's issuer key (dnKey of nameAttributes) is the subject a design
+// writes for an authority. A subject that is empty or not a well-formed name matches no certificate.
+func issuedBy(issuerKey, subject string) bool {
+	attrs := parseDN(subject)
+	return len(attrs) > 0 && dnKey(attrs) == issuerKey
 }
 
 // nameAttributes reads the attributes of a certificate's name.

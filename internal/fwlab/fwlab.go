@@ -238,7 +238,7 @@ func (l *Lab) forbidden(p *plan.Plan) {
 	}
 }
 
-// allowed asks the plan, as `ibcmc query` does, whether a flow allows the packet.
+// allowed asks the plan, as `ibcmc query` does, whether a flow allows a new TCP connection.
 func allowed(p *plan.Plan, from *netlab.Host, dst netip.Addr, port int) bool {
 	src, err := p.ResolveEnd(from.Addrs[0].String())
 	if err != nil {
@@ -248,17 +248,7 @@ func allowed(p *plan.Plan, from *netlab.Host, dst netip.Addr, port int) bool {
 	if err != nil {
 		return false
 	}
-	for _, f := range p.Flows {
-		if f.Protocol != "tcp" || !p.MatchTo(f, to) || p.MatchFrom(f, src) == plan.NoMatch {
-			continue
-		}
-		for _, r := range f.Ports {
-			if r.Contains(port) {
-				return true
-			}
-		}
-	}
-	return false
+	return len(p.Allowed(plan.Packet{From: src, To: to, Port: port, Protocols: []string{"tcp"}})) > 0
 }
 
 func (l *Lab) usedAddrs() map[netip.Addr]bool {

@@ -1,4 +1,4 @@
-package compiler
+package derive
 
 import (
 	"cmp"
@@ -13,14 +13,14 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// deriveFlows lists every connection the design's machines open to each other, in every zone, with the
+// Flows lists every connection the design's machines open to each other, in every zone, with the
 // Microsoft page that documents it (docs/flows.md lists them): clients to the roles that allow them,
 // publishing entries to what they publish, the site server to and from every site system, the site database,
 // domain controllers, distribution points to management points, certificate revocation, software update
 // synchronization, and the CMG and service connection points to Azure. Flows inside one zone are listed too:
 // the Windows Firewall scripts are host firewalls and need every inbound flow. Then it places each flow on
-// the network firewalls it passes (deriveFirewalls).
-func deriveFlows(p *plan.Plan) {
+// the network firewalls it passes (firewalls).
+func Flows(p *plan.Plan) {
 	b := &flowBuilder{p: p, byKey: map[string]*plan.Flow{}, ids: map[string]string{}, cdps: map[string]peer{}}
 	b.clientFlows()
 	b.publishingFlows()
@@ -39,7 +39,7 @@ func deriveFlows(p *plan.Plan) {
 		return cmp.Or(cmp.Compare(x.FromZone, y.FromZone), cmp.Compare(x.ToZone, y.ToZone), cmp.Compare(x.ID, y.ID))
 	})
 	p.Flows = b.flows
-	deriveFirewalls(p)
+	placeOnFirewalls(p)
 }
 
 // peer is one end of a flow.

@@ -1,4 +1,4 @@
-package compiler
+package derive
 
 import (
 	"cmp"
@@ -25,11 +25,11 @@ func boundary(p *plan.Plan, byBoundary map[[2]string]*plan.Firewall, names map[s
 	return fw
 }
 
-// deriveFirewalls places every flow that leaves its zone on the network firewalls it passes. A declared
+// placeOnFirewalls places every flow that leaves its zone on the network firewalls it passes. A declared
 // firewall is passed by every flow between two zones it has an interface in. Without a firewalls section,
 // each pair of zones is one firewall, named after its two zones ("internet-perimeter"), also when no flow
 // crosses it: then it drops everything between them.
-func deriveFirewalls(p *plan.Plan) {
+func placeOnFirewalls(p *plan.Plan) {
 	declared := len(p.Firewalls) > 0
 	byBoundary := map[[2]string]*plan.Firewall{}
 	names := map[string]bool{}

@@ -1,4 +1,4 @@
-package compiler
+package derive
 
 import (
 	"cmp"
@@ -37,12 +37,12 @@ var roleHeaders = map[string][]string{
 	plan.RoleSoftwareUpdatePoint: {"SOAPAction"},
 }
 
-// deriveProxyRoutes lists, per publishing entry, each published host and port and where it goes: one route
+// ProxyRoutes lists, per publishing entry, each published host and port and where it goes: one route
 // per internet endpoint reached through the entry. Bridging terminates TLS and opens a new TLS connection;
 // tunneling passes TLS through by SNI; port forwarding passes TCP. Plain-HTTP endpoints (the fallback
 // status point) are proxied as HTTP with their verbs allow-listed, except under port forwarding, which
 // forwards every port as TCP.
-func deriveProxyRoutes(p *plan.Plan) {
+func ProxyRoutes(p *plan.Plan) {
 	for _, e := range p.Endpoints {
 		pub := p.PublishingEntry(e.Publishing)
 		if pub == nil {

@@ -1,4 +1,4 @@
-package compiler
+package derive
 
 import (
 	"fmt"
@@ -6,25 +6,22 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ibcmc/ibcmc/internal/dn"
+	"github.com/ibcmc/ibcmc/internal/escape"
 	"github.com/ibcmc/ibcmc/plan"
-	"github.com/ibcmc/ibcmc/rules"
 )
 
 // BulkTokenEnv is the environment variable a token population's install line reads the bulk registration
 // token from. The token is a credential with a lifetime of days: ibcmc never writes it into a file.
 const BulkTokenEnv = "IBCMC_BULK_TOKEN"
 
-// cmdMeta are the characters cmd.exe acts on outside double quotes; a value holding one is quoted like a
-// value with spaces, so the canonical line can be pasted into a command prompt as it is.
-const cmdMeta = " \t&|<>^()"
-
-// deriveInstalls gives every Windows client population its ccmsetup arguments: parameters, then
+// Installs gives every Windows client population its ccmsetup arguments: parameters, then
 // properties, each in the canonical order and each with the design path it came from. For most methods
 // they form a ccmsetup.exe (or, for Intune, ccmsetup.msi) command line; for Group Policy and software
 // update-based installation they are the value of the ConfigMgrInstallation.adm setting. Values that
 // cannot be carried through cmd.exe, ccmsetup and Windows Installer unchanged are left out of the line and
 // recorded in InstallProfile.Refused, where rule IB515 reports them.
-func deriveInstalls(p *plan.Plan) {
+func Installs(p *plan.Plan) {
 	for _, c := range p.Clients {
 		if c.Platform != "windows" {
 			// ccmsetup installs the Windows client only; macOS and mobile devices enroll instead.
@@ -56,7 +53,8 @@ func installProfile(p *plan.Plan, c *plan.Population) *plan.InstallProfile {
 	b := &installBuilder{p: p, c: c, prof: prof}
 	b.params()
 	b.properties()
-	prof.CommandLine = commandLine(prof)
+	// Values that could not be written were refused above, so the canonical line cannot fail.
+	prof.CommandLine, _ = prof.Line(plan.CanonicalValue)
 	b.methodNotes()
 	return prof
 }
@@ -250,7 +248,7 @@ func (b *installBuilder) properties() {
 	}
 	b.certificateProperties()
 	if c.Auth == "entra" {
-		g := rules.EntraTenantGateway(p, c)
+		g := p.EntraTenantGateway(c)
 		switch {
 		case g != nil && g.Tenant == nil:
 			b.note("Gateway " + g.Name + " has no Entra ID tenant, so AADTENANTID, AADCLIENTAPPID and AADRESOURCEURI are left out (IB607).")
@@ -372,48 +370,33 @@ func (b *installBuilder) root(name string) *plan.Authority {
 	return nil
 }
 
-// issuerEntry rewrites a distinguished name ("CN=Root, O=Contoso\, Ltd" or with quoted values) as one
-// issuers-list entry ("CN=Root; O=Contoso, Ltd"). It returns a reason when an attribute value holds a
-// character the list uses as a separator or that cannot be written on a command line.
-func issuerEntry(dn string) (string, string) {
-	var attrs []string
-	var cur strings.Builder
-	inQuote, escaped := false, false
-	flush := func() {
-		if a := strings.TrimSpace(cur.String()); a != "" {
-			attrs = append(attrs, a)
-		}
-		cur.Reset()
+// issuerEntry rewrites a distinguished name ("CN=Root, O=Contoso\, Ltd", read as package dn reads it) as
+// one issuers-list entry ("CN=Root; O=Contoso, Ltd"): attributes in the order written, "; " between RDNs,
+// "+" inside a multi-valued one. It returns a reason when the name is not well formed or an attribute value
+// holds a character the list uses as a separator or that cannot be written on a command line.
+func issuerEntry(subject string) (string, string) {
+	attrs, err := dn.Parse(subject)
+	if err != nil {
+		return "", "is not a well-formed distinguished name (" + err.Error() + ")"
 	}
-	for _, r := range dn {
+	var b strings.Builder
+	for i, a := range attrs {
+		if j := strings.IndexAny(a.Value, `;|"`); j >= 0 {
+			return "", fmt.Sprintf("has %q inside an attribute value", rune(a.Value[j]))
+		}
 		switch {
-		case escaped:
-			if r == ';' || r == '|' || r == '"' {
-				return "", fmt.Sprintf("has %q inside an attribute value", r)
-			}
-			cur.WriteRune(r)
-			escaped = false
-		case r == '\\':
-			escaped = true
-		case r == '"':
-			inQuote = !inQuote
-		case (r == ',' || r == ';') && !inQuote:
-			flush()
-		case r == ';' || r == '|':
-			return "", fmt.Sprintf("has %q inside an attribute value", r)
+		case i == 0:
+		case a.Multi:
+			b.WriteString("+")
 		default:
-			cur.WriteRune(r)
+			b.WriteString("; ")
 		}
+		b.WriteString(a.Type + "=" + a.Value)
 	}
-	if inQuote || escaped {
-		return "", "is not a well-formed distinguished name"
-	}
-	flush()
-	entry := strings.Join(attrs, "; ")
-	if entry == "" {
+	if b.Len() == 0 {
 		return "", "is empty"
 	}
-	return entry, ""
+	return b.String(), ""
 }
 
 // internetMP is the management point CCMHOSTNAME names for an IBCM population: the population's own
@@ -470,47 +453,7 @@ func (b *installBuilder) methodNotes() {
 // admNote says where the arguments go when Group Policy provisions them, and how long they may be.
 func admNote(args string) string {
 	return fmt.Sprintf("ConfigMgrInstallation.adm (TOOLS\\ConfigMgrADMTemplates on the installation media): in a Group Policy object for the same computers, enable Configure Client Deployment Settings and enter the arguments shown here in the CCMSetup box; by default the template accepts at most %d characters (these have %d).",
-		rules.GroupPolicyArgumentsLimit, utf8.RuneCountInString(args))
-}
-
-// commandLine renders the canonical line: program, parameters, properties (for Group Policy, the
-// arguments alone). Values with spaces (or cmd.exe metacharacters) are quoted; the Intune form wraps
-// everything in CCMSETUPCMD="…" with inner quotes doubled, as Windows Installer reads a quoted property.
-func commandLine(prof *plan.InstallProfile) string {
-	var args []string
-	for _, x := range prof.Params {
-		args = append(args, renderArg(x))
-	}
-	for _, x := range prof.Properties {
-		args = append(args, renderArg(x))
-	}
-	inner := strings.Join(args, " ")
-	if plan.GroupPolicyArguments(prof.Method) {
-		// The arguments are the ConfigMgrInstallation.adm setting's value, not a line anyone runs.
-		return inner
-	}
-	if prof.Program == "ccmsetup.msi" {
-		return `ccmsetup.msi CCMSETUPCMD="` + strings.ReplaceAll(inner, `"`, `""`) + `"`
-	}
-	if inner == "" {
-		return prof.Program
-	}
-	return prof.Program + " " + inner
-}
-
-func renderArg(x plan.Param) string {
-	sep := "="
-	if strings.HasPrefix(x.Name, "/") {
-		if x.Flag() {
-			return x.Name
-		}
-		sep = ":"
-	}
-	v := x.Value
-	if !x.EnvRef && strings.ContainsAny(v, cmdMeta) {
-		v = `"` + v + `"`
-	}
-	return x.Name + sep + v
+		plan.GroupPolicyArgumentsLimit, utf8.RuneCountInString(args))
 }
 
 // unsafeInstallValue says why a design value cannot be passed through cmd.exe, ccmsetup and Windows
@@ -525,7 +468,7 @@ func unsafeInstallValue(v string) string {
 			return `contains a double quote (")`
 		}
 	}
-	if strings.ContainsAny(v, cmdMeta) && strings.HasSuffix(v, `\`) {
+	if strings.ContainsAny(v, escape.CmdQuoteTrigger) && strings.HasSuffix(v, `\`) {
 		return "needs quotes and ends with a backslash, which would escape the closing quote; remove the trailing backslash"
 	}
 	return ""

@@ -1,4 +1,4 @@
-package compiler
+package derive
 
 import (
 	"cmp"
@@ -14,12 +14,12 @@ import (
 // learn.PKICertificates; rule IB311).
 const maxSiteSystemClientKey = 2048
 
-// deriveCertRequests lists every certificate the design needs (learn.PKICertificates): web server
+// CertRequests lists every certificate the design needs (learn.PKICertificates): web server
 // certificates of HTTPS IIS site systems, the monitoring client certificates of HTTPS management points,
 // distribution point client certificates, the bridging proxies' server and client certificates, each CMG's
 // server certificate, and the CMG connection points' client certificates when PKI clients meet an HTTPS
 // management point.
-func deriveCertRequests(p *plan.Plan) {
+func CertRequests(p *plan.Plan) {
 	d := certDeriver{p: p, seen: map[string]bool{}}
 	for _, s := range p.Systems {
 		d.system(s)
@@ -102,7 +102,7 @@ func (d *certDeriver) system(s *plan.System) {
 	p, r := d.p, s.Roles
 	name := s.PrimaryFQDN()
 	if name == "" {
-		return // structuralChecks reports a system without names
+		return // the compiler reports a system without names (IB000)
 	}
 	pkiKey := p.PKI.KeyLength
 

@@ -1,4 +1,4 @@
-package compiler
+package derive
 
 import (
 	"cmp"
@@ -9,10 +9,10 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// deriveEndpoints lists what internet clients connect to: each internet-facing role of a system with an
+// Endpoints lists what internet clients connect to: each internet-facing role of a system with an
 // internet FQDN, on the port that role listens on, once per publishing entry in front of it (or directly),
 // and each CMG's service name on 443.
-func deriveEndpoints(p *plan.Plan) {
+func Endpoints(p *plan.Plan) {
 	type key struct {
 		port int
 		pub  string

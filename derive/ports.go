@@ -1,4 +1,4 @@
-package compiler
+package derive
 
 import (
 	"github.com/ibcmc/ibcmc/learn"
