@@ -26,8 +26,9 @@ func benchDesign(b *testing.B, n int) (dir, path string) {
 }
 
 // BenchmarkStages measures each compile stage separately, as Compile runs them: load (parse the user's
-// files and evaluate them on their own), unify-validate (with #Design), the value-length limits, decode into
-// Go types, build the plan and derive, run the rules; then the whole compile.
+// files and evaluate them on their own), unify-validate (with #Design), decode into Go types (with the
+// positions of written fields and the value-length limits), build the plan and derive, run the rules; then
+// the whole compile.
 func BenchmarkStages(b *testing.B) {
 	for _, n := range benchSizes {
 		dir, path := benchDesign(b, n)
@@ -64,29 +65,21 @@ func BenchmarkStages(b *testing.B) {
 				}
 			}
 		})
-		v, labels, diags, err := evaluate(inputs, dir)
+		v, in, diags, err := evaluate(inputs, dir)
 		if err != nil || len(diags) > 0 {
 			b.Fatal(err, diags)
 		}
-		b.Run(fmt.Sprintf("limits/n=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if d := longValues(v, labels, dir); len(d) > 0 {
-					b.Fatal(d)
-				}
-			}
-		})
 		b.Run(fmt.Sprintf("decode/n=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				var raw rawDesign
-				if err := decodeInto(v, &raw, nil); err != nil {
-					b.Fatal(err)
+				if dec, err := decodeInto(v, in, &raw, dir); err != nil || len(dec.long) > 0 {
+					b.Fatal(err, dec)
 				}
 			}
 		})
 		var raw rawDesign
-		if err := decodeInto(v, &raw, nil); err != nil {
+		if _, err := decodeInto(v, in, &raw, dir); err != nil {
 			b.Fatal(err)
 		}
 		b.Run(fmt.Sprintf("plan-derive/n=%d", n), func(b *testing.B) {

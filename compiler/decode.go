@@ -7,8 +7,10 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// The raw types mirror schema/design.cue field for field. The unified, validated value is decoded into
-// them (so schema defaults are applied), then converted into the plan's sorted, indexed form.
+// The raw types mirror schema/design.cue field for field: each field's json tag is its name in the schema.
+// TestShape (shape_test.go) holds the schema, these types and the plan to one shape. The unified, validated
+// value is decoded into them (decodeInto: CUE applied the schema's defaults), then converted into the
+// plan's sorted, indexed form.
 type rawDesign struct {
 	Site       rawSite                  `json:"site"`
 	Forests    map[string]rawForest     `json:"forests"`

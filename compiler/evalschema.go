@@ -14,10 +14,3 @@ package compiler
 // form). TestSchemaAsWrittenMeaning pins what these mean now. A form that only turns choices of string
 // literals into one pattern keeps the meaning (every field keeps its presence and default) but saved 5% of
 // the evaluation: not worth a second schema.
-
-// schemaDefaults is the decoder's table of defaults for fields a value leaves out (decodeInto in
-// valuedecode.go). CUE applies every default of the schema as written, so Compile passes none: a nil
-// *schemaDefaults has no entries.
-type schemaDefaults struct{}
-
-func (*schemaDefaults) lookup([]pathElem) any { return nil }

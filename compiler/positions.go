@@ -8,8 +8,10 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// positions maps design paths to the position of the label that wrote them, so a finding points at the
-// field the user should change (the label, as the spec's examples show), not at a schema default.
+// positions maps design paths to where the design writes them, so a finding points at the field the user
+// should change, not at a schema default. For a valid design the decoder records them from the values
+// (decodeInto); collectPositions reads them from the syntax tree's labels, for schema errors (the design
+// did not evaluate to values to walk) and for a field written in several places.
 type positions map[string]diag.Pos
 
 // fileKey (the empty path) holds the first design file, the position of last resort when nothing

@@ -81,6 +81,39 @@ type Diagnostic struct {
 	// Waived is set when a waiver of the design accepts the finding: it stays visible everywhere but no
 	// longer counts as an error or warning (exit status, --strict).
 	Waived *Waiver `json:"waived,omitempty"`
+	// Default is set when the design does not write the finding's field (Path): the value the finding is
+	// about is the schema's default, or the field is unset. Pos is then the nearest field the design
+	// writes, so each format says so (Note) rather than leave the user looking for the field there.
+	Default *Default `json:"default,omitempty"`
+}
+
+// Default is how a field the design does not write gets its value.
+type Default struct {
+	// Value is the schema's default that applies, as a design writes it ("ksp", true, 1433, []); empty
+	// when the field is unset, or its value is not a default of one line (a struct of defaults).
+	Value string `json:"value,omitempty"`
+	// Unset: the field has no default and the design leaves it out.
+	Unset bool `json:"unset,omitempty"`
+}
+
+// Note is the sentence the text formats print for a finding about a field the design does not write
+// ("" for any other finding): "systems.dp1.forest is not written in the design and has no default".
+func (d Diagnostic) Note() string {
+	if d.Default == nil {
+		return ""
+	}
+	field := d.Path
+	if field == "" {
+		field = "the field"
+	}
+	switch {
+	case d.Default.Unset:
+		return field + " is not written in the design and has no default"
+	case d.Default.Value != "":
+		return field + " is not written in the design: its default, " + d.Default.Value + ", applies"
+	default:
+		return field + " is not written in the design"
+	}
 }
 
 // Waiver is the design's acceptance of a finding, as the finding carries it.

@@ -8,7 +8,8 @@ import (
 	"strings"
 )
 
-// WriteText prints one line per diagnostic, then an indented hint and, for an accepted finding, the waiver.
+// WriteText prints one line per diagnostic, then indented lines: a note when the design does not write the
+// finding's field, the hint and, for an accepted finding, the waiver.
 func WriteText(w io.Writer, l List) error {
 	var b strings.Builder
 	for _, d := range l {
@@ -18,6 +19,9 @@ func WriteText(w io.Writer, l List) error {
 		}
 		b.WriteString(oneLine(d.Message))
 		b.WriteByte('\n')
+		if n := d.Note(); n != "" {
+			fmt.Fprintf(&b, "    note: %s\n", oneLine(n))
+		}
 		if d.Hint != "" {
 			fmt.Fprintf(&b, "    hint: %s\n", oneLine(d.Hint))
 		}
@@ -58,10 +62,15 @@ func sentence(s string) string {
 	return s + "."
 }
 
-// Text is a finding's message and hint as separate sentences on one line, for outputs that have a single
-// text field (SARIF, GitHub annotations): "… one supports 4,000. Fix: add internet-facing …".
+// Text is a finding's message, note and hint as separate sentences on one line, for outputs that have a
+// single text field (SARIF, GitHub annotations, the report): "… one supports 4,000. Fix: add
+// internet-facing …", "… is not domain-joined. Note: systems.dp1.forest is not written in the design and
+// has no default. Fix: join …".
 func Text(d Diagnostic) string {
 	s := sentence(d.Message)
+	if n := d.Note(); n != "" {
+		s += " Note: " + sentence(n)
+	}
 	if d.Hint != "" {
 		s += " Fix: " + sentence(d.Hint)
 	}

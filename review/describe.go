@@ -105,6 +105,7 @@ func findingEntity(f finding) entity {
 	a.add("design path", d.Path)
 	a.add("message", d.Message)
 	a.add("hint", d.Hint)
+	a.add("note", d.Note())
 	a.add("documented at", d.Source)
 	summary := fmt.Sprintf("%s %s %s: %s", d.Severity, d.Code, d.Name, d.Message)
 	if w := d.Waived; w != nil {
