@@ -66,6 +66,7 @@ type cli struct {
 	Explain explainCmd `cmd:"" help:"Explain a rule, or list every rule."`
 	Query   queryCmd   `cmd:"" help:"Is a packet allowed by the design's flows, and by which flow and why."`
 	Certs   certsCmd   `cmd:"" help:"Check issued certificates against what the design needs."`
+	Probe   probeCmd   `cmd:"" help:"Check a deployed site against its design, from where a client stands."`
 	Schema  schemaCmd  `cmd:"" help:"Print the embedded CUE schema of the design language."`
 	Ver     versionCmd `cmd:"" name:"version" help:"Print the version of ibcmc and its design language."`
 
@@ -163,12 +164,6 @@ func compile(e *env, paths []string) (*compiler.Result, error) {
 		return nil, err
 	}
 	return res, nil
-}
-
-// validPlan is the form probe.go still calls; its status argument is ignored, since a design with errors
-// exits 1 for every command. Remove it once probe.go calls errorFreePlan.
-func validPlan(e *env, paths []string, _ int, why string) (*plan.Plan, error) {
-	return errorFreePlan(e, paths, why)
 }
 
 // errorFreePlan compiles the design for a command that needs an error-free plan; with errors it prints

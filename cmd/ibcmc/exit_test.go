@@ -73,6 +73,12 @@ func TestExitStatusTable(t *testing.T) {
 			{[]string{"diff", "--format", "xml", good, good}, 2, ""},
 			{[]string{"diff", good, "nosuch.cue"}, 2, ""},
 		},
+		"probe": {
+			{[]string{"probe", schemaErr}, 1, "IB000"},
+			{[]string{"probe", ruleErr}, 1, "IB303"},
+			{[]string{"probe", "--wait", "0s", good}, 2, ""},
+			{[]string{"probe", "nosuch.cue"}, 2, ""},
+		},
 	}
 	for _, name := range designCommands(t) {
 		runs, ok := table[name]

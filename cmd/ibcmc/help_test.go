@@ -158,7 +158,7 @@ func TestBashCompletionCompletes(t *testing.T) {
 		words []string
 		want  string
 	}{
-		{[]string{"ibcmc", ""}, "build vet diff explain query certs schema version help completion"},
+		{[]string{"ibcmc", ""}, "build vet diff explain query certs probe schema version help completion"},
 		{[]string{"ibcmc", "b"}, "build"},
 		{[]string{"ibcmc", "--timeout", "5m", "v"}, "vet version"},
 		{[]string{"ibcmc", "certs", ""}, "check"},

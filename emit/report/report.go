@@ -261,4 +261,5 @@ func endpoints(b out, p *plan.Plan, _ emit.Options) {
 		}
 		endRow(b)
 	}
+	probeHint(b, p)
 }
