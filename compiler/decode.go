@@ -234,11 +234,11 @@ func toPlan(r *rawDesign) *plan.Plan {
 	p := &plan.Plan{}
 	s := r.Site
 	p.Site = plan.Site{
-		Code: s.Code, Type: s.Type, Version: s.Version, Environment: s.Environment,
+		Code: s.Code, Type: plan.SiteType(s.Type), Version: s.Version, Environment: plan.Environment(s.Environment),
 		Server: s.Server, Address: s.Address, Zone: s.Zone, Forest: s.Forest,
 		Database: plan.Database{Server: s.Database.Server, Address: s.Database.Address, Zone: s.Database.Zone, Port: s.Database.Port},
 		Communication: plan.Communication{
-			ClientConnections: s.Communication.ClientConnections,
+			ClientConnections: plan.ClientConnections(s.Communication.ClientConnections),
 			UsePKIClientCert:  s.Communication.UsePKIClientCert,
 			CheckCRL:          s.Communication.CheckCRL,
 		},
@@ -281,23 +281,23 @@ func toPlan(r *rawDesign) *plan.Plan {
 		for k, v := range r.Zones {
 			zones[k] = v
 		}
-		zones["internet"] = rawZone{Kind: "internet", CIDRs: []string{"0.0.0.0/0", "::/0"}}
+		zones["internet"] = rawZone{Kind: string(plan.ZoneInternet), CIDRs: []string{"0.0.0.0/0", "::/0"}}
 	}
 	for _, name := range sortedKeys(zones) {
 		z := zones[name]
-		p.Zones = append(p.Zones, &plan.Zone{Name: name, Path: plan.Path("zones", name), Kind: z.Kind, CIDRs: z.CIDRs})
+		p.Zones = append(p.Zones, &plan.Zone{Name: name, Path: plan.Path("zones", name), Kind: plan.ZoneKind(z.Kind), CIDRs: z.CIDRs})
 	}
 
 	k := r.PKI
 	p.PKI = plan.PKI{
 		Issuer:    k.Issuer,
 		Templates: plan.Templates{WebServer: k.Templates.WebServer, Client: k.Templates.Client, DistributionPoint: k.Templates.DistributionPoint},
-		KeyLength: k.KeyLength, Hash: k.Hash, Provider: k.Provider,
+		KeyLength: k.KeyLength, Hash: plan.Hash(k.Hash), Provider: plan.KeyProvider(k.Provider),
 	}
 	for _, name := range sortedKeys(k.Authorities) {
 		a := k.Authorities[name]
 		p.Authorities = append(p.Authorities, &plan.Authority{
-			Name: name, Path: plan.Path("pki", "authorities", name), Subject: a.Subject, Parent: a.Parent, Kind: a.Kind,
+			Name: name, Path: plan.Path("pki", "authorities", name), Subject: a.Subject, Parent: a.Parent, Kind: plan.AuthorityKind(a.Kind),
 			CRL: plan.CRL{LDAP: a.CRL.LDAP, HTTP: a.CRL.HTTP, Internet: a.CRL.Internet},
 		})
 	}
@@ -309,8 +309,8 @@ func toPlan(r *rawDesign) *plan.Plan {
 	for _, name := range sortedKeys(r.Publishing) {
 		x := r.Publishing[name]
 		p.Publishing = append(p.Publishing, &plan.Publishing{
-			Name: name, Path: plan.Path("publishing", name), Product: x.Product, Mode: x.Mode, Zone: x.Zone,
-			Address: x.Address, Public: x.Public, Systems: x.Systems, UpstreamTLS: x.UpstreamTLS,
+			Name: name, Path: plan.Path("publishing", name), Product: plan.PublishingProduct(x.Product), Mode: plan.PublishingMode(x.Mode), Zone: x.Zone,
+			Address: x.Address, Public: x.Public, Systems: x.Systems, UpstreamTLS: plan.UpstreamTLS(x.UpstreamTLS),
 		})
 	}
 
@@ -318,10 +318,11 @@ func toPlan(r *rawDesign) *plan.Plan {
 		c := r.Clients[name]
 		in := c.Install
 		p.Clients = append(p.Clients, &plan.Population{
-			Name: name, Path: plan.Path("clients", name), Count: c.Count, Platform: c.Platform, Join: c.Join,
-			Forest: c.Forest, Management: c.Management, Auth: c.Auth, Via: c.Via, CMG: c.CMG, Features: c.Features,
+			Name: name, Path: plan.Path("clients", name), Count: c.Count, Platform: plan.Platform(c.Platform), Join: plan.JoinType(c.Join),
+			Forest: c.Forest, Management: plan.Management(c.Management), Auth: plan.Auth(c.Auth), Via: plan.Via(c.Via), CMG: c.CMG,
+			Features: features(c.Features),
 			Install: plan.Install{
-				Method: in.Method, From: in.From, MP: in.MP, DownloadMP: in.DownloadMP, Source: in.Source,
+				Method: plan.InstallMethod(in.Method), From: plan.InstallFrom(in.From), MP: in.MP, DownloadMP: in.DownloadMP, Source: in.Source,
 				SigningCert: in.SigningCert, FallbackStatusPoint: in.FallbackStatusPoint,
 				Certificate: plan.CertSelection{
 					Select: in.Certificate.Select, FirstCert: in.Certificate.FirstCert,
@@ -334,8 +335,8 @@ func toPlan(r *rawDesign) *plan.Plan {
 	for _, name := range sortedKeys(r.CMG) {
 		g := r.CMG[name]
 		cmg := &plan.CMG{
-			Name: name, Path: plan.Path("cmg", name), ServiceName: g.ServiceName, Deployment: g.Deployment,
-			VMs: g.VMs, VMSize: g.VMSize, ContentEnabled: g.ContentEnabled, ConnectionPoints: g.ConnectionPoints,
+			Name: name, Path: plan.Path("cmg", name), ServiceName: g.ServiceName, Deployment: plan.CMGDeployment(g.Deployment),
+			VMs: g.VMs, VMSize: plan.VMSize(g.VMSize), ContentEnabled: g.ContentEnabled, ConnectionPoints: g.ConnectionPoints,
 			ManagementPoint: g.ManagementPoint, VerifyClientRevocation: g.VerifyClientRevocation,
 			EnforceTLS12: g.EnforceTLS12, TrustedRoots: g.TrustedRoots, CertificateAuthority: g.Certificate.Authority,
 		}
@@ -346,7 +347,7 @@ func toPlan(r *rawDesign) *plan.Plan {
 	}
 	for _, name := range sortedKeys(r.Firewalls) {
 		f := r.Firewalls[name]
-		fw := &plan.Firewall{Name: name, Path: plan.Path("firewalls", name), Product: f.Product, DNAT: f.DNAT, Declared: true}
+		fw := &plan.Firewall{Name: name, Path: plan.Path("firewalls", name), Product: plan.FirewallProduct(f.Product), DNAT: f.DNAT, Declared: true}
 		for _, zone := range sortedKeys(f.Interfaces) {
 			fw.Interfaces = append(fw.Interfaces, plan.Interface{Zone: zone, Name: f.Interfaces[zone]})
 			fw.Zones = append(fw.Zones, zone)
@@ -365,7 +366,9 @@ func toPlan(r *rawDesign) *plan.Plan {
 func toSystem(name string, x rawSystem) *plan.System {
 	path := plan.Path("systems", name)
 	rolePath := func(kind string) string { return plan.Join(path, "roles", kind) }
-	role := func(kind, allow string) plan.Role { return plan.Role{Kind: kind, Path: rolePath(kind), Allow: allow} }
+	role := func(kind, allow string) plan.Role {
+		return plan.Role{Kind: kind, Path: rolePath(kind), Allow: plan.Allow(allow)}
+	}
 	s := &plan.System{
 		Name: name, Path: path, IntranetFQDN: x.FQDN.Intranet, InternetFQDN: x.FQDN.Internet,
 		Address: x.Address, Zone: x.Zone, Forest: x.Forest, SiteServerInitiates: x.SiteServerInitiates,
@@ -374,11 +377,11 @@ func toSystem(name string, x rawSystem) *plan.System {
 	r := x.Roles
 	if mp := r.ManagementPoint; mp != nil {
 		s.Roles.ManagementPoint = &plan.ManagementPoint{
-			Role: role(plan.RoleManagementPoint, mp.Allow), Connections: mp.Connections, CMGTraffic: mp.CMGTraffic, RoleID: mp.RoleID,
+			Role: role(plan.RoleManagementPoint, mp.Allow), Connections: plan.Connections(mp.Connections), CMGTraffic: mp.CMGTraffic, RoleID: mp.RoleID,
 		}
 	}
 	if dp := r.DistributionPoint; dp != nil {
-		s.Roles.DistributionPoint = &plan.DistributionPoint{Role: role(plan.RoleDistributionPoint, dp.Allow), Connections: dp.Connections}
+		s.Roles.DistributionPoint = &plan.DistributionPoint{Role: role(plan.RoleDistributionPoint, dp.Allow), Connections: plan.Connections(dp.Connections)}
 	}
 	if sup := r.SoftwareUpdatePoint; sup != nil {
 		s.Roles.SoftwareUpdatePoint = &plan.SoftwareUpdatePoint{
@@ -407,9 +410,21 @@ func toSystem(name string, x rawSystem) *plan.System {
 		s.Roles.CMGConnectionPoint = &x
 	}
 	if scp := r.ServiceConnectionPoint; scp != nil {
-		s.Roles.ServiceConnectionPoint = &plan.ServiceConnectionPoint{Role: role(plan.RoleServiceConnectionPoint, ""), Mode: scp.Mode}
+		s.Roles.ServiceConnectionPoint = &plan.ServiceConnectionPoint{Role: role(plan.RoleServiceConnectionPoint, ""), Mode: plan.SCPMode(scp.Mode)}
 	}
 	return s
+}
+
+// features converts the decoded feature names; #Design admits only #Feature values.
+func features(names []string) []plan.Feature {
+	if names == nil {
+		return nil
+	}
+	out := make([]plan.Feature, len(names))
+	for i, n := range names {
+		out[i] = plan.Feature(n)
+	}
+	return out
 }
 
 // byID sorts derived entities by their stable IDs.

@@ -35,7 +35,7 @@ var schemaAsWrittenCases = []struct {
 	{name: "a type where the schema has a default", add: `systems: mp1: roles: managementPoint: allow: string`,
 		check: func(p *plan.Plan) string {
 			if a := p.System("mp1").Roles.ManagementPoint.Allow; a != "intranet" {
-				return "allow " + a
+				return "allow " + string(a)
 			}
 			return ""
 		}},
@@ -106,7 +106,7 @@ func TestOnePathEveryFormat(t *testing.T) {
 			t.Fatalf("%v: %v", files, res.Diagnostics)
 		}
 		mp := res.Plan.Systems[0]
-		plans = append(plans, mp.Name+" zone="+mp.Zone+" allow="+mp.Roles.ManagementPoint.Allow)
+		plans = append(plans, mp.Name+" zone="+mp.Zone+" allow="+string(mp.Roles.ManagementPoint.Allow))
 	}
 	if plans[0] != "mp1 zone=intranet allow=intranet" || plans[1] != plans[0] || plans[2] != plans[0] {
 		t.Errorf("plans differ by format: %q", plans)

@@ -55,7 +55,7 @@ func (d *certDeriver) add(r *plan.CertRequest) {
 	}
 	d.seen[r.ID] = true
 	if r.Hash == "" {
-		r.Hash = d.p.PKI.Hash
+		r.Hash = string(d.p.PKI.Hash)
 	}
 	if r.Provider == "" {
 		r.Provider = providerName(d.p.PKI.Provider)
@@ -69,8 +69,8 @@ func (d *certDeriver) add(r *plan.CertRequest) {
 	d.p.CertRequests = append(d.p.CertRequests, r)
 }
 
-func providerName(provider string) string {
-	if provider == "csp" {
+func providerName(provider plan.KeyProvider) string {
+	if provider == plan.KeyProviderCSP {
 		return plan.ProviderCSP
 	}
 	return plan.ProviderKSP
@@ -80,7 +80,7 @@ func providerName(provider string) string {
 // An unknown authority (IB211 reports it) keeps the template so the request stays complete.
 func usesTemplates(p *plan.Plan, authority string) bool {
 	a := p.Authority(authority)
-	return a == nil || a.Kind == "" || a.Kind == "enterprise"
+	return a == nil || a.Kind == "" || a.Kind == plan.AuthorityEnterprise
 }
 
 // revocationChecked reports whether internet clients check the revocation of site-system certificates.
@@ -96,7 +96,7 @@ func revocationChecked(p *plan.Plan, via func(c *plan.Population) bool) bool {
 	return false
 }
 
-func viaIBCM(c *plan.Population) bool { return c.Via != "cmg" }
+func viaIBCM(c *plan.Population) bool { return c.Via != plan.ViaCMG }
 
 func (d *certDeriver) system(s *plan.System) {
 	p, r := d.p, s.Roles
@@ -112,11 +112,11 @@ func (d *certDeriver) system(s *plan.System) {
 	var httpsRoles []string
 	var bindings []string
 	rolePath := ""
-	if mp := r.ManagementPoint; mp != nil && mp.Connections == "https" {
+	if mp := r.ManagementPoint; mp != nil && mp.Connections == plan.ConnectionsHTTPS {
 		httpsRoles = append(httpsRoles, "management point")
 		rolePath = cmp.Or(rolePath, mp.Path)
 	}
-	if dp := r.DistributionPoint; dp != nil && dp.Connections == "https" {
+	if dp := r.DistributionPoint; dp != nil && dp.Connections == plan.ConnectionsHTTPS {
 		httpsRoles = append(httpsRoles, "distribution point")
 		rolePath = cmp.Or(rolePath, dp.Path)
 	}
@@ -141,7 +141,7 @@ func (d *certDeriver) system(s *plan.System) {
 	}
 	// Management points are monitored with a client certificate "when they are set up to use HTTPS"
 	// (learn.ExamplePKIDeployment); an HTTP or Enhanced HTTP management point has no use for one.
-	if mp := r.ManagementPoint; mp != nil && mp.Connections == "https" {
+	if mp := r.ManagementPoint; mp != nil && mp.Connections == plan.ConnectionsHTTPS {
 		d.add(&plan.CertRequest{
 			Subject: s.Name, Purpose: plan.PurposeClient,
 			CommonName: name, DNSNames: []string{name}, EKUs: []string{plan.EKUClientAuth},
@@ -220,7 +220,7 @@ func (d *certDeriver) cmg(g *plan.CMG) {
 	if p.PKI.KeyLength == 4096 {
 		key = 4096
 	}
-	uses := func(c *plan.Population) bool { return c.Via == "cmg" && p.DefaultCMG(c) == g }
+	uses := func(c *plan.Population) bool { return c.Via == plan.ViaCMG && p.DefaultCMG(c) == g }
 	d.add(&plan.CertRequest{
 		Subject: g.Name, Purpose: plan.PurposeCMGServer,
 		CommonName: g.ServiceName, DNSNames: []string{g.ServiceName}, EKUs: []string{plan.EKUServerAuth},
@@ -234,12 +234,12 @@ func (d *certDeriver) cmg(g *plan.CMG) {
 	})
 	pkiClients := false
 	for _, c := range p.Clients {
-		if uses(c) && c.Auth == "pki" {
+		if uses(c) && c.Auth == plan.AuthPKI {
 			pkiClients = true
 		}
 	}
 	mpSys := p.System(g.ManagementPoint)
-	if !pkiClients || mpSys == nil || mpSys.Roles.ManagementPoint == nil || mpSys.Roles.ManagementPoint.Connections != "https" {
+	if !pkiClients || mpSys == nil || mpSys.Roles.ManagementPoint == nil || mpSys.Roles.ManagementPoint.Connections != plan.ConnectionsHTTPS {
 		return
 	}
 	for i, cp := range g.ConnectionPoints {

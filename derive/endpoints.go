@@ -29,10 +29,10 @@ func Endpoints(p *plan.Plan) {
 		}
 		r := s.Roles
 		if mp := r.ManagementPoint; mp != nil && plan.AllowsInternet(mp.Allow) {
-			add(mp.Kind, clientPort(p, mp.Connections), mp.Connections)
+			add(mp.Kind, clientPort(p, mp.Connections), string(mp.Connections))
 		}
 		if dp := r.DistributionPoint; dp != nil && plan.AllowsInternet(dp.Allow) {
-			add(dp.Kind, clientPort(p, dp.Connections), dp.Connections)
+			add(dp.Kind, clientPort(p, dp.Connections), string(dp.Connections))
 		}
 		if sup := r.SoftwareUpdatePoint; sup != nil && plan.AllowsInternet(sup.Allow) {
 			// The HTTP port stays in use with SSL: WSUS serves EULAs and update content over HTTP.
@@ -52,7 +52,7 @@ func Endpoints(p *plan.Plan) {
 			slices.Sort(kinds)
 			base := plan.Endpoint{
 				FQDN: s.InternetFQDN, Port: port, Protocol: schemes[port], Target: s.Name,
-				Roles: slices.Compact(kinds), Mode: "direct", Path: plan.Join(s.Path, "fqdn", "internet"),
+				Roles: slices.Compact(kinds), Mode: plan.EndpointDirect, Path: plan.Join(s.Path, "fqdn", "internet"),
 			}
 			if len(pubs) == 0 {
 				e := base
@@ -62,7 +62,7 @@ func Endpoints(p *plan.Plan) {
 			}
 			for _, pub := range pubs {
 				e := base
-				e.Publishing, e.Mode, e.Public = pub.Name, pub.Mode, pub.Public
+				e.Publishing, e.Mode, e.Public = pub.Name, string(pub.Mode), pub.Public
 				e.ID = endpointID(e.FQDN, port, pub.Name)
 				p.Endpoints = append(p.Endpoints, &e)
 			}
@@ -71,7 +71,7 @@ func Endpoints(p *plan.Plan) {
 	for _, g := range p.CMGs {
 		p.Endpoints = append(p.Endpoints, &plan.Endpoint{
 			ID: endpointID(g.ServiceName, 443, ""), FQDN: g.ServiceName, Port: 443, Protocol: "https",
-			Target: g.Name, Roles: []string{"cloudManagementGateway"}, Mode: "cmg",
+			Target: g.Name, Roles: []string{"cloudManagementGateway"}, Mode: plan.EndpointCMG,
 			Path: plan.Join(g.Path, "serviceName"),
 		})
 	}
@@ -81,8 +81,8 @@ func Endpoints(p *plan.Plan) {
 }
 
 // clientPort is the site's client request port for a role's connection setting.
-func clientPort(p *plan.Plan, connections string) int {
-	if connections == "http" {
+func clientPort(p *plan.Plan, connections plan.Connections) int {
+	if connections == plan.ConnectionsHTTP {
 		return p.Site.Ports.HTTP
 	}
 	return p.Site.Ports.HTTPS

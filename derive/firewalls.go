@@ -19,7 +19,7 @@ func boundary(p *plan.Plan, byBoundary map[[2]string]*plan.Firewall, names map[s
 		name = base + "-" + strconv.Itoa(n)
 	}
 	names[name] = true
-	fw := &plan.Firewall{Name: name, Path: plan.Path("zones"), Product: "nftables", Zones: []string{k[0], k[1]}}
+	fw := &plan.Firewall{Name: name, Path: plan.Path("zones"), Product: plan.FirewallNftables, Zones: []string{k[0], k[1]}}
 	byBoundary[k] = fw
 	p.Firewalls = append(p.Firewalls, fw)
 	return fw

@@ -147,11 +147,11 @@ func (b *flowBuilder) clientServices(s *plan.System) []clientService {
 	var out []clientService
 	r := s.Roles
 	if mp := r.ManagementPoint; mp != nil {
-		out = append(out, clientService{clientPort(b.p, mp.Connections), strings.ToUpper(mp.Connections), mp.Role},
+		out = append(out, clientService{clientPort(b.p, mp.Connections), strings.ToUpper(string(mp.Connections)), mp.Role},
 			clientService{services[svcClientNotification].TCP[0].From, "client notification", mp.Role})
 	}
 	if dp := r.DistributionPoint; dp != nil {
-		out = append(out, clientService{clientPort(b.p, dp.Connections), strings.ToUpper(dp.Connections), dp.Role})
+		out = append(out, clientService{clientPort(b.p, dp.Connections), strings.ToUpper(string(dp.Connections)), dp.Role})
 	}
 	if sup := r.SoftwareUpdatePoint; sup != nil {
 		out = append(out, clientService{sup.HTTPPort, "WSUS HTTP", sup.Role})
@@ -188,7 +188,7 @@ func (b *flowBuilder) clientFlows() {
 			}
 			if plan.AllowsIntranet(svc.role.Allow) && len(intranetPops) > 0 {
 				for _, z := range p.Zones {
-					if z.Kind != "intranet" {
+					if z.Kind != plan.ZoneIntranet {
 						continue
 					}
 					b.add(b.clientsPeer(z), b.systemPeer(s), tcp, ports(svc.port),
@@ -203,7 +203,7 @@ func (b *flowBuilder) clientFlows() {
 	internet := b.internetPeer(plan.PeerInternet, "any")
 	for _, e := range p.Endpoints {
 		s := p.System(e.Target)
-		if e.Mode == "cmg" || s == nil || e.Publishing != "" {
+		if e.Mode == plan.EndpointCMG || s == nil || e.Publishing != "" {
 			continue
 		}
 		req, path := endpointRequirements(s, e)
@@ -214,7 +214,7 @@ func (b *flowBuilder) clientFlows() {
 	for _, g := range p.CMGs {
 		var req, inside []string
 		for _, c := range p.Clients {
-			if c.Via == "cmg" && p.DefaultCMG(c) == g {
+			if c.Via == plan.ViaCMG && p.DefaultCMG(c) == g {
 				req = append(req, "population "+c.Name)
 				if c.Management == plan.ManageInternetOnly {
 					inside = append(inside, "population "+c.Name)
@@ -231,7 +231,7 @@ func (b *flowBuilder) clientFlows() {
 		// Internet-only clients always use the CMG, also when they are inside the network (CCMALWAYSINF).
 		if len(inside) > 0 {
 			for _, z := range p.Zones {
-				if z.Kind == "intranet" {
+				if z.Kind == plan.ZoneIntranet {
 					b.add(b.clientsPeer(z), gw, tcp, ports(443), "internet-only "+purpose+" from inside the network",
 						plan.Join(g.Path, "serviceName"), learn.CMGClients, inside...)
 				}
@@ -263,7 +263,7 @@ func (b *flowBuilder) publishingFlows() {
 	for _, e := range p.Endpoints {
 		s := p.System(e.Target)
 		pub := p.PublishingEntry(e.Publishing)
-		if e.Mode == "cmg" || s == nil || pub == nil {
+		if e.Mode == plan.EndpointCMG || s == nil || pub == nil {
 			continue
 		}
 		req, path := endpointRequirements(s, e)
@@ -278,7 +278,7 @@ func (b *flowBuilder) publishingFlows() {
 
 // backendWords says how a proxy talks to the backend: bridging opens a new TLS connection (plain HTTP to a
 // plain-HTTP endpoint), tunneling and port forwarding pass TCP through.
-func backendWords(mode, scheme string) string {
+func backendWords(mode plan.PublishingMode, scheme string) string {
 	switch {
 	case mode == plan.ModeBridging && scheme == "https":
 		return "over a new HTTPS connection"
@@ -414,7 +414,7 @@ func (b *flowBuilder) domainFlows() {
 			continue
 		}
 		for _, c := range p.Clients {
-			if !c.Internet() || c.Via != "ibcm" || !c.HasFeature("userPolicy") || c.Forest == "" || !p.Trusts(s.Forest, c.Forest) {
+			if !c.Internet() || c.Via != plan.ViaIBCM || !c.HasFeature(plan.FeatureUserPolicy) || c.Forest == "" || !p.Trusts(s.Forest, c.Forest) {
 				continue
 			}
 			for _, dc := range p.DomainControllers {
@@ -464,7 +464,7 @@ func (b *flowBuilder) distributionPointFlows() {
 		for _, m := range mps {
 			mp := m.Roles.ManagementPoint
 			port := ports(clientPort(p, mp.Connections))
-			purpose := fmt.Sprintf("reports content status, usage and validation to management point %s (%s)", m.Name, strings.ToUpper(mp.Connections))
+			purpose := fmt.Sprintf("reports content status, usage and validation to management point %s (%s)", m.Name, strings.ToUpper(string(mp.Connections)))
 			if len(dps) > dpGroupThreshold {
 				var addrs []string
 				for _, s := range dps {
@@ -511,10 +511,10 @@ func (b *flowBuilder) revocationFlows() {
 	for _, s := range p.Systems {
 		var req []string
 		r := s.Roles
-		if mp := r.ManagementPoint; mp != nil && mp.Connections == "https" {
+		if mp := r.ManagementPoint; mp != nil && mp.Connections == plan.ConnectionsHTTPS {
 			req = append(req, s.Name+" "+mp.Kind)
 		}
-		if dp := r.DistributionPoint; dp != nil && dp.Connections == "https" {
+		if dp := r.DistributionPoint; dp != nil && dp.Connections == plan.ConnectionsHTTPS {
 			req = append(req, s.Name+" "+dp.Kind)
 		}
 		if sup := r.SoftwareUpdatePoint; sup != nil && sup.SSL {
@@ -538,7 +538,7 @@ func (b *flowBuilder) revocationFlows() {
 				intranet = append(intranet, "population "+c.Name)
 			}
 			switch {
-			case c.Via == "cmg":
+			case c.Via == plan.ViaCMG:
 				viaCMG = append(viaCMG, "population "+c.Name)
 				if g := p.DefaultCMG(c); g != nil {
 					cmgs[g.Name] = true
@@ -550,7 +550,7 @@ func (b *flowBuilder) revocationFlows() {
 		path := plan.Path("site", "communication", "checkCRL")
 		if len(intranet) > 0 {
 			for _, z := range p.Zones {
-				if z.Kind == "intranet" {
+				if z.Kind == plan.ZoneIntranet {
 					b.cdpFlows(b.clientsPeer(z), chain, false, "intranet clients check revocation of site system certificates", path,
 						append([]string{"site.communication.checkCRL"}, intranet...))
 				}
@@ -575,7 +575,7 @@ func (b *flowBuilder) revocationFlows() {
 		}
 		var pki []string
 		for _, c := range p.Clients {
-			if c.Via == "cmg" && c.Auth == "pki" && p.DefaultCMG(c) == g {
+			if c.Via == plan.ViaCMG && c.Auth == plan.AuthPKI && p.DefaultCMG(c) == g {
 				pki = append(pki, "population "+c.Name)
 			}
 		}
@@ -693,14 +693,14 @@ func (b *flowBuilder) cmgFlows() {
 			cp := b.systemPeer(cpSys)
 			req := "cmg " + g.Name
 			channel := services[key].Name
-			if g.Deployment == "classic" {
+			if g.Deployment == plan.DeploymentClassic {
 				channel += " with its HTTPS fallback"
 			}
 			b.add(cp, gw, tcp, prs, fmt.Sprintf("CMG connection point opens the %s to %s (%s, %s)", channel, g.ServiceName, g.Deployment, plural(g.VMs, "VM")),
 				plan.Join(g.Path, "connectionPoints"), learn.CMGDataFlow, req)
 			for _, mpSys := range mps {
 				mp := mpSys.Roles.ManagementPoint
-				if mp.Connections == "https" {
+				if mp.Connections == plan.ConnectionsHTTPS {
 					b.add(cp, b.systemPeer(mpSys), tcp, ports(p.Site.Ports.HTTPS),
 						fmt.Sprintf("CMG connection point forwards client requests to management point %s over HTTPS", mpSys.Name),
 						plan.Join(mp.Path, "cmgTraffic"), learn.CMGDataFlow, req, mpSys.Name+" "+mp.Kind)
@@ -731,7 +731,7 @@ func (b *flowBuilder) cmgFlows() {
 	azure := b.internetPeer(plan.PeerAzure, "azure")
 	for _, s := range p.Systems {
 		scp := s.Roles.ServiceConnectionPoint
-		if scp == nil || scp.Mode != "online" {
+		if scp == nil || scp.Mode != plan.SCPOnline {
 			continue
 		}
 		b.add(b.systemPeer(s), azure, tcp, services[svcAzureManagement].TCP,

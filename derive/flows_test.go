@@ -120,7 +120,7 @@ func TestFlowsTolerateUnresolvedNames(t *testing.T) {
 
 func TestFlowsCMGConnectionPointPortsByVMs(t *testing.T) {
 	for _, tc := range []struct {
-		deployment string
+		deployment plan.CMGDeployment
 		vms        int
 		want       string
 	}{

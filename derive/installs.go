@@ -23,7 +23,7 @@ const BulkTokenEnv = "IBCMC_BULK_TOKEN"
 // recorded in InstallProfile.Refused, where rule IB515 reports them.
 func Installs(p *plan.Plan) {
 	for _, c := range p.Clients {
-		if c.Platform != "windows" {
+		if c.Platform != plan.PlatformWindows {
 			// ccmsetup installs the Windows client only; macOS and mobile devices enroll instead.
 			continue
 		}
@@ -43,7 +43,7 @@ func installProfile(p *plan.Plan, c *plan.Population) *plan.InstallProfile {
 		ID: c.Name, Population: c.Name, Method: c.Install.Method, Program: "ccmsetup.exe", Path: c.Path,
 	}
 	switch c.Install.Method {
-	case "intune":
+	case plan.InstallIntune:
 		prof.Program = "ccmsetup.msi"
 	case plan.InstallGPO:
 		// Group Policy software installation assigns the Windows Installer package; ccmsetup.exe is what
@@ -118,22 +118,22 @@ func (b *installBuilder) cmgTarget() cmgState {
 
 func (b *installBuilder) params() {
 	c, site := b.c, b.p.Site
-	if c.Via == "cmg" {
+	if c.Via == plan.ViaCMG {
 		b.cmg = b.cmgTarget()
 	}
-	if c.Via == "cmg" && c.Install.DownloadMP != "" {
+	if c.Via == plan.ViaCMG && c.Install.DownloadMP != "" {
 		b.note("install.downloadMP is not used: via a cloud management gateway, /mp: is the gateway's URL.")
 	}
 	switch {
-	case c.Via == "cmg" && b.cmg.ok:
+	case c.Via == plan.ViaCMG && b.cmg.ok:
 		b.param(plan.Param{
 			Name: "/mp", Value: "https://" + b.cmg.host, Origin: b.cmg.origin, Also: []string{b.cmg.roleIDPath},
 			Why: "Download the client through the cloud management gateway: its service name and the role ID of the CMG-enabled management point.",
 		})
-	case c.Via != "cmg" && c.Install.DownloadMP != "":
+	case c.Via != plan.ViaCMG && c.Install.DownloadMP != "":
 		if s := b.p.System(c.Install.DownloadMP); s != nil {
 			fqdn := s.PrimaryFQDN()
-			if c.Install.From == "internet" && s.InternetFQDN != "" {
+			if c.Install.From == plan.FromInternet && s.InternetFQDN != "" {
 				fqdn = s.InternetFQDN
 			}
 			b.param(plan.Param{
@@ -155,7 +155,7 @@ func (b *installBuilder) params() {
 			Why: "Install from these client files (the site server's Client folder copied to media or a share) instead of downloading them.",
 		})
 	}
-	if c.Auth == "pki" {
+	if c.Auth == plan.AuthPKI {
 		b.param(plan.Param{
 			Name: "/UsePKICert", Origin: b.in("auth"),
 			Why: "Use the PKI client authentication certificate; without it the client ignores HTTPS management points and cloud management gateways.",
@@ -167,7 +167,7 @@ func (b *installBuilder) params() {
 			Why: "Do not check site system certificates against the CRL: the site does not check revocation (checkCRL is false).",
 		})
 	}
-	if c.Auth == "token" {
+	if c.Auth == plan.AuthToken {
 		b.prof.TokenEnv = BulkTokenEnv
 		b.param(plan.Param{
 			Name: "/regtoken", Value: "%" + BulkTokenEnv + "%", Origin: b.in("auth"), EnvRef: true,
@@ -182,17 +182,17 @@ func (b *installBuilder) properties() {
 		Name: "SMSSITECODE", Value: site.Code, Origin: "site.code",
 		Why: "Assign the client to site " + site.Code + " directly; internet clients cannot use AUTO assignment.",
 	})
-	if c.Install.MP == "" && c.Auth == "token" {
+	if c.Install.MP == "" && c.Auth == plan.AuthToken {
 		b.note("The bulk registration token documentation lists SMSMP with /regtoken: set install.mp to the intranet management point.")
 	}
 	if c.Install.MP != "" {
 		if s := p.System(c.Install.MP); s != nil && s.Roles.ManagementPoint != nil {
 			fqdn := s.PrimaryFQDN()
-			if c.Via != "cmg" && c.Management == plan.ManageInternetOnly && s.InternetFQDN != "" {
+			if c.Via != plan.ViaCMG && c.Management == plan.ManageInternetOnly && s.InternetFQDN != "" {
 				fqdn = s.InternetFQDN
 			}
 			value, why := fqdn, "Initial management point after installation."
-			if s.Roles.ManagementPoint.Connections == "https" {
+			if s.Roles.ManagementPoint.Connections == plan.ConnectionsHTTPS {
 				value = "https://" + fqdn
 				why = "Initial management point after installation; https:// because it accepts HTTPS only."
 			}
@@ -201,12 +201,12 @@ func (b *installBuilder) properties() {
 	}
 	if c.Internet() {
 		switch {
-		case c.Via == "cmg" && b.cmg.ok:
+		case c.Via == plan.ViaCMG && b.cmg.ok:
 			b.property(plan.Param{
 				Name: "CCMHOSTNAME", Value: b.cmg.host, Origin: b.cmg.origin, Also: []string{b.cmg.roleIDPath},
 				Why: "Internet management point: the cloud management gateway, in the form <service name>/CCM_Proxy_MutualAuth/<role ID> without https://.",
 			})
-		case c.Via != "cmg":
+		case c.Via != plan.ViaCMG:
 			if s := internetMP(p, c); s != nil {
 				b.property(plan.Param{
 					Name: "CCMHOSTNAME", Value: s.InternetFQDN, Origin: plan.Join(s.Path, "fqdn", "internet"),
@@ -219,14 +219,14 @@ func (b *installBuilder) properties() {
 	}
 	// Microsoft documents CCMALWAYSINF with /UsePKICert for internet-only PKI clients; its bulk registration
 	// token and Entra ID examples have none.
-	if c.Management == plan.ManageInternetOnly && c.Auth == "pki" {
+	if c.Management == plan.ManageInternetOnly && c.Auth == plan.AuthPKI {
 		b.property(plan.Param{
 			Name: "CCMALWAYSINF", Value: "1", Origin: b.in("management"),
 			Why: "Always-internet client: it never looks for intranet management points.",
 		})
 	} else if c.Management == plan.ManageInternetOnly {
 		example := "Entra ID"
-		if c.Auth == "token" {
+		if c.Auth == plan.AuthToken {
 			example = "bulk registration token"
 		}
 		b.note("CCMALWAYSINF=1 is not written: Microsoft documents it with /UsePKICert for PKI clients, and its " + example + " installation example has none.")
@@ -247,12 +247,12 @@ func (b *installBuilder) properties() {
 		}
 	}
 	b.certificateProperties()
-	if c.Auth == "entra" {
+	if c.Auth == plan.AuthEntra {
 		g := p.EntraTenantGateway(c)
 		switch {
 		case g != nil && g.Tenant == nil:
 			b.note("Gateway " + g.Name + " has no Entra ID tenant, so AADTENANTID, AADCLIENTAPPID and AADRESOURCEURI are left out (IB607).")
-		case g == nil && c.Via == "ibcm":
+		case g == nil && c.Via == plan.ViaIBCM:
 			b.note("The design records the site's Entra ID onboarding only as a cloud management gateway's tenant, and none has one: AADTENANTID, AADCLIENTAPPID and AADRESOURCEURI are left out (IB521).")
 		case g != nil:
 			t := plan.Join(g.Path, "tenant")
@@ -291,7 +291,7 @@ func fspFQDN(c *plan.Population, s *plan.System) (fqdn string, also []string, wh
 // certificateProperties select the PKI client certificate; they mean nothing to Entra ID or token clients.
 func (b *installBuilder) certificateProperties() {
 	c, cert := b.c, b.c.Install.Certificate
-	if c.Auth != "pki" {
+	if c.Auth != plan.AuthPKI {
 		if cert.Select != "" || cert.Store != "" {
 			b.note(fmt.Sprintf("install.certificate.select and store are not used: auth %q does not authenticate with a PKI client certificate.", c.Auth))
 		}
@@ -422,13 +422,13 @@ func internetMP(p *plan.Plan, c *plan.Population) *plan.System {
 func (b *installBuilder) methodNotes() {
 	prof := b.prof
 	switch b.c.Install.Method {
-	case "intune":
+	case plan.InstallIntune:
 		b.note(fmt.Sprintf("Intune: add ccmsetup.msi as a Windows line-of-business app with the command-line arguments CCMSETUPCMD=\"...\" shown here; Intune accepts at most 1,024 characters (this line has %d).",
 			utf8.RuneCountInString(prof.CommandLine)))
 		if prof.TokenEnv != "" {
 			b.note("Intune does not expand %" + prof.TokenEnv + "%: the token has to be supplied where the app runs.")
 		}
-	case "push":
+	case plan.InstallPush:
 		b.note("Client push: enter the properties under Client Push Installation > Installation Properties; push accepts /UsePKICert but not /mp, /source, /NoCRLCheck or /regtoken.")
 	case plan.InstallGPO:
 		b.note("Group Policy: assign CCMSetup.msi (<ConfigMgr installation directory>\\bin\\i386 on the site server) to the computers with Group Policy software installation; properties can't be added to it.")
@@ -438,7 +438,7 @@ func (b *installBuilder) methodNotes() {
 		b.note(admNote(prof.CommandLine))
 	case plan.InstallLogonScript:
 		b.note("Logon script: run this file, next to ccmsetup.exe (for example in the NETLOGON share), from the users' logon script; /logon makes it do nothing once any version of the client is installed. ccmsetup needs administrative rights on the computer.")
-	case "media":
+	case plan.InstallMedia:
 		b.note("Media: copy the site server's Client folder to the /source location and run this line from there.")
 	}
 	if prof.TokenEnv != "" && plan.GroupPolicyArguments(b.c.Install.Method) {

@@ -83,7 +83,7 @@ func cmgPorts(g *plan.CMG) (serviceKey, []plan.PortRange) {
 	if vms > 1 {
 		https = []plan.PortRange{{From: 10124, To: 10123 + vms}}
 	}
-	if g.Deployment == "classic" {
+	if g.Deployment == plan.DeploymentClassic {
 		return svcCMGClassic, append([]plan.PortRange{{From: 10140, To: 10139 + vms}}, https...)
 	}
 	if vms > 1 {

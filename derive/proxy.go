@@ -99,7 +99,9 @@ func ProxyRoutes(p *plan.Plan) {
 // credentials must not pass through it: a connection the management point authenticated for one user
 // would serve the next client as that user (rule IB409 warns instead). A product ibcmc does not configure
 // ("other") is described by what the management point needs.
-func bindsBackendConnections(product string) bool { return product != "nginx" }
+func bindsBackendConnections(product plan.PublishingProduct) bool {
+	return product != plan.PublishingNginx
+}
 
 // routePolicy is the union of the verbs and headers of the roles served on one host and port, in a fixed
 // order: verbs as Microsoft lists them, headers sorted. windowsAuth adds the Authorization header the

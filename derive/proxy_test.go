@@ -21,8 +21,9 @@ func routeLines(p *plan.Plan) string {
 
 func TestProxyRoutesByMode(t *testing.T) {
 	for _, tc := range []struct {
-		product, mode string
-		want          string
+		product plan.PublishingProduct
+		mode    plan.PublishingMode
+		want    string
 	}{
 		{"nginx", plan.ModeBridging,
 			"edge/ibcm.contoso.net:443 nginx https listen=443 -> ibcm1(ibcm1.contoso.com 192.0.2.20):443 tls=true clientcert=true certs=edge-proxy-server,edge-proxy-client methods=HEAD,CCM_POST,BITS_POST,GET,PROPFIND"},
@@ -65,7 +66,7 @@ func TestProxyRoutesPlainHTTPFallbackStatusPoint(t *testing.T) {
 // The management point authenticates a connection, not a request: only a product that binds one backend
 // connection to one client connection passes the Authorization header (nginx pools them, IB409).
 func TestProxyRoutesAuthorizationOnlyWhereConnectionsAreBound(t *testing.T) {
-	for product, want := range map[string]bool{"nginx": false, "haproxy": true, "other": true} {
+	for product, want := range map[plan.PublishingProduct]bool{"nginx": false, "haproxy": true, "other": true} {
 		p := site()
 		p.Publishing[0].Product = product
 		derived(p)

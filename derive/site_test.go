@@ -62,7 +62,7 @@ func site() *plan.Plan {
 	return p
 }
 
-func role(kind, system, allow string) plan.Role {
+func role(kind, system string, allow plan.Allow) plan.Role {
 	return plan.Role{Kind: kind, Path: "systems." + system + ".roles." + kind, Allow: allow}
 }
 

@@ -15,10 +15,16 @@ type Endpoint struct {
 	Target     string   // system name, or cmg name for a gateway
 	Roles      []string // role kinds served there, sorted
 	Publishing string   // publishing entry name; empty when reached directly or via CMG
-	Mode       string   // publishing mode, "direct" or "cmg"
+	Mode       string   // the publishing mode, EndpointDirect or EndpointCMG
 	Public     string   // public address clients reach, when known
 	Path       string
 }
+
+// Endpoint modes besides the publishing modes: reached directly, or through a cloud management gateway.
+const (
+	EndpointDirect = "direct"
+	EndpointCMG    = "cmg"
+)
 
 // PortRange is an inclusive range of ports; a single port has From == To.
 type PortRange struct {
@@ -154,7 +160,7 @@ func (x Param) Flag() bool { return strings.HasPrefix(x.Name, "/") && x.Value ==
 type InstallProfile struct {
 	ID          string // population name, also the file stem of ccmsetup/<ID>.cmd
 	Population  string
-	Method      string // install.method
+	Method      InstallMethod
 	Program     string // ccmsetup.exe, or ccmsetup.msi for Intune
 	Params      []Param
 	Properties  []Param
@@ -178,8 +184,8 @@ type Refusal struct {
 type ProxyRoute struct {
 	ID          string
 	Publishing  string
-	Product     string
-	Mode        string
+	Product     PublishingProduct
+	Mode        PublishingMode
 	ListenPort  int
 	Scheme      string // https | http | tcp
 	Host        string // internet FQDN (SNI / Host)
@@ -197,7 +203,7 @@ type ProxyRoute struct {
 	// the proxy does not depend on DNS at startup, and still verify the certificate against BackendHost.
 	BackendAddress string
 	// UpstreamTLS is the cipher profile toward the backend: intermediate | legacy.
-	UpstreamTLS string
+	UpstreamTLS UpstreamTLS
 	// ServerCert and ClientCert are the certificate request IDs (file stems under the cert directory) of the
 	// proxy's own certificates when it terminates TLS (bridging); empty otherwise.
 	ServerCert, ClientCert string

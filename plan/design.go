@@ -5,9 +5,9 @@ import "slices"
 // Site is the primary site internet clients are assigned to, with defaults applied.
 type Site struct {
 	Code          string
-	Type          string // primary | secondary | cas
+	Type          SiteType
 	Version       string // current-branch version YYMM
-	Environment   string // production | lab
+	Environment   Environment
 	Server        string
 	Address       string
 	Zone          string
@@ -43,7 +43,7 @@ type Database struct {
 
 // Communication is Site properties > Communication Security.
 type Communication struct {
-	ClientConnections string // https | ehttp | http
+	ClientConnections ClientConnections
 	UsePKIClientCert  bool
 	CheckCRL          bool
 	TrustedRoots      []string // authority names; nil when not set
@@ -86,7 +86,7 @@ type DomainController struct {
 type Zone struct {
 	Name  string
 	Path  string
-	Kind  string // internet | perimeter | intranet
+	Kind  ZoneKind
 	CIDRs []string
 }
 
@@ -95,8 +95,8 @@ type PKI struct {
 	Issuer    string
 	Templates Templates
 	KeyLength int
-	Hash      string
-	Provider  string // ksp | csp
+	Hash      Hash
+	Provider  KeyProvider
 }
 
 // Templates are the certificate template names.
@@ -110,7 +110,7 @@ type Authority struct {
 	Path    string
 	Subject string
 	Parent  string
-	Kind    string // enterprise | standalone | public
+	Kind    AuthorityKind
 	CRL     CRL
 }
 
@@ -121,20 +121,13 @@ type CRL struct {
 	Internet bool
 }
 
-// Allow values of a role's client connections setting.
-const (
-	AllowIntranet            = "intranet"
-	AllowInternet            = "internet"
-	AllowIntranetAndInternet = "intranetAndInternet"
-)
-
 // AllowsInternet reports whether an allow value includes internet clients.
-func AllowsInternet(allow string) bool {
+func AllowsInternet(allow Allow) bool {
 	return allow == AllowInternet || allow == AllowIntranetAndInternet
 }
 
 // AllowsIntranet reports whether an allow value includes intranet clients.
-func AllowsIntranet(allow string) bool {
+func AllowsIntranet(allow Allow) bool {
 	return allow == AllowIntranet || allow == AllowIntranetAndInternet
 }
 
@@ -214,13 +207,13 @@ type Roles struct {
 type Role struct {
 	Kind  string
 	Path  string
-	Allow string
+	Allow Allow
 }
 
 // ManagementPoint role.
 type ManagementPoint struct {
 	Role
-	Connections string // https | http
+	Connections Connections
 	CMGTraffic  bool
 	RoleID      int64 // 0 when not set
 }
@@ -228,7 +221,7 @@ type ManagementPoint struct {
 // DistributionPoint role.
 type DistributionPoint struct {
 	Role
-	Connections string
+	Connections Connections
 }
 
 // SoftwareUpdatePoint role.
@@ -248,7 +241,7 @@ type FallbackStatusPoint struct {
 // ServiceConnectionPoint role.
 type ServiceConnectionPoint struct {
 	Role
-	Mode string // online | offline
+	Mode SCPMode
 }
 
 // List returns the installed roles in schema order.
@@ -281,53 +274,39 @@ func (r Roles) List() []Role {
 type Publishing struct {
 	Name        string
 	Path        string
-	Product     string // nginx | haproxy | other
-	Mode        string // sslBridging | sslTunneling | portForwarding
+	Product     PublishingProduct
+	Mode        PublishingMode
 	Zone        string
 	Address     string
 	Public      string
 	Systems     []string
-	UpstreamTLS string // intermediate | legacy
+	UpstreamTLS UpstreamTLS
 }
-
-// Publishing modes.
-const (
-	ModeBridging       = "sslBridging"
-	ModeTunneling      = "sslTunneling"
-	ModePortForwarding = "portForwarding"
-)
 
 // Population is a client population.
 type Population struct {
 	Name       string
 	Path       string
 	Count      int // 0 when not set
-	Platform   string
-	Join       string
+	Platform   Platform
+	Join       JoinType
 	Forest     string
-	Management string // intranetAndInternet | internetOnly | intranetOnly
-	Auth       string // pki | entra | token
-	Via        string // ibcm | cmg
+	Management Management
+	Auth       Auth
+	Via        Via
 	CMG        string
-	Features   []string
+	Features   []Feature
 	Install    Install
 }
-
-// Management values.
-const (
-	ManageIntranetAndInternet = "intranetAndInternet"
-	ManageInternetOnly        = "internetOnly"
-	ManageIntranetOnly        = "intranetOnly"
-)
 
 // Internet reports whether the population is an internet client population: internet-only, roaming, or
 // via a CMG.
 func (c *Population) Internet() bool {
-	return c.Management == ManageInternetOnly || c.Management == ManageIntranetAndInternet || c.Via == "cmg"
+	return c.Management == ManageInternetOnly || c.Management == ManageIntranetAndInternet || c.Via == ViaCMG
 }
 
 // HasFeature reports whether the population lists the feature.
-func (c *Population) HasFeature(f string) bool {
+func (c *Population) HasFeature(f Feature) bool {
 	for _, x := range c.Features {
 		if x == f {
 			return true
@@ -338,8 +317,8 @@ func (c *Population) HasFeature(f string) bool {
 
 // Install is how a population's clients are installed.
 type Install struct {
-	Method              string
-	From                string
+	Method              InstallMethod
+	From                InstallFrom
 	MP                  string
 	DownloadMP          string
 	Source              string
@@ -348,21 +327,9 @@ type Install struct {
 	Certificate         CertSelection
 }
 
-// Install methods (install.method) whose output differs from a plain ccmsetup.exe command line.
-const (
-	// InstallGPO assigns CCMSetup.msi by Group Policy software installation; its ccmsetup arguments come
-	// from the ConfigMgrInstallation.adm setting, since no properties can be added to CCMSetup.msi.
-	InstallGPO = "gpo"
-	// InstallSoftwareUpdate publishes the client to the software update point; it takes no command-line
-	// properties and reads them from the same Group Policy setting (or Active Directory).
-	InstallSoftwareUpdate = "softwareUpdate"
-	// InstallLogonScript runs ccmsetup.exe /logon from a logon script.
-	InstallLogonScript = "logonScript"
-)
-
 // GroupPolicyArguments reports whether an install method's ccmsetup arguments are provisioned through the
 // ConfigMgrInstallation.adm Group Policy setting rather than written on a command line.
-func GroupPolicyArguments(method string) bool {
+func GroupPolicyArguments(method InstallMethod) bool {
 	return method == InstallGPO || method == InstallSoftwareUpdate
 }
 
@@ -379,9 +346,9 @@ type CMG struct {
 	Name                   string
 	Path                   string
 	ServiceName            string
-	Deployment             string // vmss | classic
+	Deployment             CMGDeployment
 	VMs                    int
-	VMSize                 string
+	VMSize                 VMSize
 	ContentEnabled         bool
 	ConnectionPoints       []string
 	ManagementPoint        string
@@ -402,7 +369,7 @@ type Tenant struct {
 type Firewall struct {
 	Name    string
 	Path    string // the declaring entry; for a derived firewall, the zones it separates
-	Product string // nftables | other
+	Product FirewallProduct
 	// Interfaces are the firewall's interface on each zone, sorted by zone. A derived firewall has none and
 	// matches addresses only.
 	Interfaces []Interface

@@ -15,7 +15,7 @@ const GroupPolicyArgumentsLimit = 255
 // for an auth "entra" population: for a via "cmg" population, its gateway; for a via "ibcm" population, the
 // gateway it names, or else the first gateway (by name) with a tenant. nil when there is none.
 func (p *Plan) EntraTenantGateway(c *Population) *CMG {
-	if c.Via == "cmg" || c.CMG != "" {
+	if c.Via == ViaCMG || c.CMG != "" {
 		return p.DefaultCMG(c)
 	}
 	for _, g := range p.CMGs {

@@ -19,9 +19,10 @@ func TestInstallProfileLine(t *testing.T) {
 		{Name: "CCMCERTISSUERS", Value: "CN=Root; O=Contoso, Ltd | CN=Other"},
 	}
 	for _, tc := range []struct {
-		method, program string
-		params, props   []Param
-		want            string
+		method        InstallMethod
+		program       string
+		params, props []Param
+		want          string
 	}{
 		{"manual", "ccmsetup.exe", params, props,
 			`ccmsetup.exe /mp:mp1.contoso.com /source:"D:\My Client" /UsePKICert /regtoken:%IBCMC_BULK_TOKEN% SMSSITECODE=P01 CCMCERTSEL="SubjectStr:a&b" CCMCERTISSUERS="CN=Root; O=Contoso, Ltd | CN=Other"`},

@@ -26,11 +26,11 @@ func (p *Plan) ZoneOf(addr netip.Addr) *Zone {
 // InternetZone is the zone of the internet: the one named "internet" (the compiler adds it unless the design
 // writes it), or else the first zone of kind internet.
 func (p *Plan) InternetZone() string {
-	if z := p.Zone("internet"); z != nil && z.Kind == "internet" {
+	if z := p.Zone("internet"); z != nil && z.Kind == ZoneInternet {
 		return z.Name
 	}
 	for _, z := range p.Zones {
-		if z.Kind == "internet" {
+		if z.Kind == ZoneInternet {
 			return z.Name
 		}
 	}

@@ -190,7 +190,7 @@ func flowEntity(f *plan.Flow) entity {
 func endpointEntity(e *plan.Endpoint) entity {
 	via := "reached directly"
 	switch {
-	case e.Mode == "cmg":
+	case e.Mode == plan.EndpointCMG:
 		via = "through the cloud management gateway"
 	case e.Publishing != "":
 		via = fmt.Sprintf("published by %s (%s)", e.Publishing, e.Mode)
@@ -219,8 +219,8 @@ func routeEntity(r *plan.ProxyRoute) entity {
 	summary := fmt.Sprintf("%s (%s, %s): %s %s:%d → %s", r.Publishing, r.Product, r.Mode, r.Scheme, r.Host, r.ListenPort, backend)
 	a := make(attrs, 0, 18)
 	a.add("publishing entry", r.Publishing)
-	a.add("product", r.Product)
-	a.add("mode", r.Mode)
+	a.add("product", string(r.Product))
+	a.add("mode", string(r.Mode))
 	a.add("host", r.Host)
 	a.num("listens on port", r.ListenPort)
 	a.add("scheme", r.Scheme)
@@ -230,7 +230,7 @@ func routeEntity(r *plan.ProxyRoute) entity {
 	a.add("backend address", r.BackendAddress)
 	a.num("backend port", r.BackendPort)
 	a.yes("TLS to the backend", r.BackendTLS)
-	a.add("TLS profile toward the backend", r.UpstreamTLS)
+	a.add("TLS profile toward the backend", string(r.UpstreamTLS))
 	a.list("HTTP methods", r.Methods)
 	a.list("headers", r.Headers)
 	a.add("proxy server certificate", r.ServerCert)
@@ -245,7 +245,7 @@ func routeEntity(r *plan.ProxyRoute) entity {
 func installEntity(p *plan.InstallProfile) entity {
 	a := make(attrs, 0, 6+len(p.Params)+len(p.Properties))
 	a.add("population", p.Population)
-	a.add("install method", p.Method)
+	a.add("install method", string(p.Method))
 	a.add("program", p.Program)
 	for _, x := range p.Params {
 		a = append(a, Field{Name: x.Name, Value: paramText(x), literal: true})

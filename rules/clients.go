@@ -291,19 +291,20 @@ Reading: the finding is at the population's platform.`,
 }
 
 var (
-	unsupportedOverIBCM = map[string]bool{
-		"osDeployment": true, "remoteControl": true, "wakeOnLan": true, "clientPush": true,
-		"automaticSiteAssignment": true, "userApplications": true, "roaming": true,
+	unsupportedOverIBCM = map[plan.Feature]bool{
+		plan.FeatureOSDeployment: true, plan.FeatureRemoteControl: true, plan.FeatureWakeOnLan: true,
+		plan.FeatureClientPush: true, plan.FeatureAutomaticSiteAssignment: true,
+		plan.FeatureUserApplications: true, plan.FeatureRoaming: true,
 	}
-	unsupportedOverCMG = map[string]bool{
-		"remoteControl": true, "wakeOnLan": true, "clientPush": true,
-		"automaticSiteAssignment": true, "peerCache": true,
+	unsupportedOverCMG = map[plan.Feature]bool{
+		plan.FeatureRemoteControl: true, plan.FeatureWakeOnLan: true, plan.FeatureClientPush: true,
+		plan.FeatureAutomaticSiteAssignment: true, plan.FeaturePeerCache: true,
 	}
 )
 
 func checkFeaturesOverIBCM(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
-		if c.Via != "ibcm" || c.Management == plan.ManageIntranetOnly {
+		if c.Via != plan.ViaIBCM || c.Management == plan.ManageIntranetOnly {
 			continue
 		}
 		reportUnsupportedFeatures(r, c, unsupportedOverIBCM, "internet-based client management")
@@ -312,13 +313,13 @@ func checkFeaturesOverIBCM(p *plan.Plan, r *Reporter) {
 
 func checkFeaturesOverCMG(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
-		if c.Via != "cmg" {
+		if c.Via != plan.ViaCMG {
 			continue
 		}
 		reportUnsupportedFeatures(r, c, unsupportedOverCMG, "a cloud management gateway")
 		// Part of OS deployment works over a CMG, so the feature is a reminder, never a refusal.
 		for i, f := range c.Features {
-			if f == "osDeployment" {
+			if f == plan.FeatureOSDeployment {
 				r.Warn(plan.Index(plan.Join(c.Path, "features"), i),
 					"over the CMG deploy only in-place upgrades and boot-image task sequences started from Software Center or bootable media; keep PXE and multicast on the intranet",
 					"population %q lists osDeployment: over a cloud management gateway only the in-place upgrade task sequence and boot-image task sequences started from Software Center or bootable media work, not PXE or multicast", c.Name)
@@ -329,7 +330,7 @@ func checkFeaturesOverCMG(p *plan.Plan, r *Reporter) {
 
 // reportUnsupportedFeatures reports each listed feature of the set: an error for an internet-only
 // population, a warning for one that is also on the intranet.
-func reportUnsupportedFeatures(r *Reporter, c *plan.Population, unsupported map[string]bool, over string) {
+func reportUnsupportedFeatures(r *Reporter, c *plan.Population, unsupported map[plan.Feature]bool, over string) {
 	for i, f := range c.Features {
 		if !unsupported[f] {
 			continue
@@ -348,22 +349,22 @@ func reportUnsupportedFeatures(r *Reporter, c *plan.Population, unsupported map[
 func checkInstallOverInternet(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
 		// Mobile devices and Macs enroll; only Windows computers run ccmsetup.
-		if c.Platform != "windows" {
+		if c.Platform != plan.PlatformWindows {
 			continue
 		}
 		path := plan.Join(c.Path, "install", "method")
 		m := c.Install.Method
 		switch {
-		case c.Via == "ibcm" && c.Install.From == "internet" && m == "manual" && c.Install.Source == "":
+		case c.Via == plan.ViaIBCM && c.Install.From == plan.FromInternet && m == plan.InstallManual && c.Install.Source == "":
 			if coveredByIB513(c) {
 				continue
 			}
 			r.Error(plan.Join(c.Path, "install", "source"), "set install.source to the local folder with the copied client files, or install from the intranet or over VPN",
 				"population %q is installed manually from the internet without install.source: ccmsetup can't download the client files from an internet-based management point, so it needs /source:<local folder>", c.Name)
-		case c.Via == "ibcm" && c.Install.From == "internet" && m != "media" && m != "manual":
+		case c.Via == plan.ViaIBCM && c.Install.From == plan.FromInternet && m != plan.InstallMedia && m != plan.InstallManual:
 			r.Error(path, `install from media or manually with install.source, or from the intranet or over VPN`,
 				"population %q installs with method %q from the internet; over IBCM a client on the internet is installed only with ccmsetup from local client files (media, or manual with /source:)", c.Name, m)
-		case c.Management == plan.ManageInternetOnly && (m == "push" || m == "softwareUpdate"):
+		case c.Management == plan.ManageInternetOnly && (m == plan.InstallPush || m == plan.InstallSoftwareUpdate):
 			r.Error(path, `install from offline media (method "media") or manually`,
 				"population %q is internet-only, so install method %q (which needs the client on the intranet) cannot reach it", c.Name, m)
 		}
@@ -373,13 +374,13 @@ func checkInstallOverInternet(p *plan.Plan, r *Reporter) {
 // coveredByIB513 reports whether IB513 already reports a missing install.source of the population, so
 // IB503 does not say the same thing twice.
 func coveredByIB513(c *plan.Population) bool {
-	return c.Platform == "windows" && c.Auth == "pki" && c.Via == "ibcm" && c.Install.From == "internet"
+	return c.Platform == plan.PlatformWindows && c.Auth == plan.AuthPKI && c.Via == plan.ViaIBCM && c.Install.From == plan.FromInternet
 }
 
 func checkWorkgroupInternetOnly(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
 		// A mobile device that uses an internet-based management point configures itself as internet-only.
-		if c.Join == "workgroup" && c.Via == "ibcm" && c.Management == plan.ManageIntranetAndInternet && c.Platform != "mobile" {
+		if c.Join == plan.JoinWorkgroup && c.Via == plan.ViaIBCM && c.Management == plan.ManageIntranetAndInternet && c.Platform != plan.PlatformMobile {
 			r.Warn(plan.Join(c.Path, "management"), `set management: "internetOnly" and install from media`,
 				"population %q is workgroup-joined and intranetAndInternet; Microsoft's guidance is to install workgroup clients managed on the internet as internet-only", c.Name)
 		}
@@ -405,12 +406,12 @@ func checkUserPolicyTrust(p *plan.Plan, r *Reporter) {
 	// Populations share a few forests; the MPs that don't trust one are computed once per forest.
 	untrustingByForest := map[string][]string{}
 	for _, c := range p.Clients {
-		if c.Via != "ibcm" || c.Management == plan.ManageIntranetOnly {
+		if c.Via != plan.ViaIBCM || c.Management == plan.ManageIntranetOnly {
 			continue
 		}
 		at := -1
 		for i, f := range c.Features {
-			if f == "userPolicy" {
+			if f == plan.FeatureUserPolicy {
 				at = i
 				break
 			}
@@ -419,7 +420,7 @@ func checkUserPolicyTrust(p *plan.Plan, r *Reporter) {
 			continue
 		}
 		path := plan.Index(plan.Join(c.Path, "features"), at)
-		if c.Join == "workgroup" || c.Forest == "" {
+		if c.Join == plan.JoinWorkgroup || c.Forest == "" {
 			r.Error(path, "remove userPolicy: users of a population without a forest can't be authenticated by a management point",
 				"population %q lists userPolicy but is %s: internet management points can never authenticate its users", c.Name, withoutForest(c))
 			continue
@@ -442,7 +443,7 @@ func checkUserPolicyTrust(p *plan.Plan, r *Reporter) {
 }
 
 func withoutForest(c *plan.Population) string {
-	if c.Join == "workgroup" {
+	if c.Join == plan.JoinWorkgroup {
 		return "workgroup-joined"
 	}
 	return "in no forest"
@@ -450,7 +451,7 @@ func withoutForest(c *plan.Population) string {
 
 func checkEntraJoin(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
-		if c.Auth == "entra" && (c.Join == "domain" || c.Join == "workgroup") {
+		if c.Auth == plan.AuthEntra && (c.Join == plan.JoinDomain || c.Join == plan.JoinWorkgroup) {
 			r.Error(plan.Join(c.Path, "auth"), `use auth "pki" or "token", or join the devices to Entra ID (join "entra" or "hybrid")`,
 				"population %q authenticates with Entra ID but is %s-joined; Entra ID authentication needs Entra-joined or hybrid-joined devices",
 				c.Name, c.Join)
@@ -460,11 +461,11 @@ func checkEntraJoin(p *plan.Plan, r *Reporter) {
 
 func checkDeviceOnlyAuth(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
-		if c.Via != "cmg" || (c.Auth != "pki" && c.Auth != "token") {
+		if c.Via != plan.ViaCMG || (c.Auth != plan.AuthPKI && c.Auth != plan.AuthToken) {
 			continue
 		}
 		for i, f := range c.Features {
-			if f == "userPolicy" || f == "userApplications" {
+			if f == plan.FeatureUserPolicy || f == plan.FeatureUserApplications {
 				r.Error(plan.Index(plan.Join(c.Path, "features"), i), `use auth "entra" for user-centric management, or remove the feature`,
 					"population %q authenticates to the CMG with %s, which is device-centric only, and lists %s", c.Name, c.Auth, f)
 			}
@@ -473,11 +474,11 @@ func checkDeviceOnlyAuth(p *plan.Plan, r *Reporter) {
 }
 
 func checkCMGManagementPointMode(p *plan.Plan, r *Reporter) {
-	ehttp := p.Site.Communication.ClientConnections == "ehttp"
+	ehttp := p.Site.Communication.ClientConnections == plan.ClientConnectionsEHTTP
 	pops := pkiPopulationsByCMG(p)
 	for _, g := range p.CMGs {
 		s := p.System(g.ManagementPoint)
-		if s == nil || s.Roles.ManagementPoint == nil || s.Roles.ManagementPoint.Connections != "http" {
+		if s == nil || s.Roles.ManagementPoint == nil || s.Roles.ManagementPoint.Connections != plan.ConnectionsHTTP {
 			continue
 		}
 		path := plan.Join(s.Roles.ManagementPoint.Path, "connections")
@@ -495,7 +496,7 @@ func checkCMGManagementPointMode(p *plan.Plan, r *Reporter) {
 }
 
 func checkOnPremEntraHTTPS(p *plan.Plan, r *Reporter) {
-	if p.Site.Communication.ClientConnections == "ehttp" {
+	if p.Site.Communication.ClientConnections == plan.ClientConnectionsEHTTP {
 		return
 	}
 	var mps []string
@@ -504,7 +505,7 @@ func checkOnPremEntraHTTPS(p *plan.Plan, r *Reporter) {
 		if mp == nil || !plan.AllowsIntranet(mp.Allow) {
 			continue
 		}
-		if mp.Connections != "http" {
+		if mp.Connections != plan.ConnectionsHTTP {
 			return // an HTTPS intranet management point serves them
 		}
 		mps = append(mps, s.Name)
@@ -514,7 +515,7 @@ func checkOnPremEntraHTTPS(p *plan.Plan, r *Reporter) {
 	}
 	var pops []string
 	for _, c := range p.Clients {
-		if c.Join == "entra" && c.Management == plan.ManageIntranetAndInternet {
+		if c.Join == plan.JoinEntra && c.Management == plan.ManageIntranetAndInternet {
 			pops = append(pops, c.Name)
 		}
 	}
@@ -529,7 +530,7 @@ func checkOnPremEntraHTTPS(p *plan.Plan, r *Reporter) {
 
 func checkMacOSOverCMG(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
-		if c.Platform == "macos" && c.Via == "cmg" {
+		if c.Platform == plan.PlatformMacOS && c.Via == plan.ViaCMG {
 			r.Error(plan.Join(c.Path, "via"), `use via "ibcm", or manage these Macs with another product`,
 				"population %q is macOS, which a cloud management gateway doesn't support", c.Name)
 		}
@@ -541,7 +542,7 @@ func checkNoInternetMP(p *plan.Plan, r *Reporter) {
 		return
 	}
 	for _, c := range p.Clients {
-		if c.Via == "ibcm" && c.Internet() {
+		if c.Via == plan.ViaIBCM && c.Internet() {
 			r.Error(plan.Join(c.Path, "management"),
 				`give a management point allow: "internet" or "intranetAndInternet", or use via "cmg", or management "intranetOnly"`,
 				"population %q is managed on the internet through IBCM, but no management point accepts internet clients", c.Name)
@@ -551,7 +552,7 @@ func checkNoInternetMP(p *plan.Plan, r *Reporter) {
 
 func checkTokenNeedsCMG(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
-		if c.Auth == "token" && c.Via == "ibcm" {
+		if c.Auth == plan.AuthToken && c.Via == plan.ViaIBCM {
 			r.Error(plan.Join(c.Path, "auth"), `set via: "cmg", or use auth "pki"`,
 				"population %q authenticates with a site token, which only a cloud management gateway accepts", c.Name)
 		}
@@ -582,10 +583,10 @@ func checkCMGUpdatesWithoutSUP(p *plan.Plan, r *Reporter) {
 		}
 	}
 	for _, c := range p.Clients {
-		if c.Via != "cmg" {
+		if c.Via != plan.ViaCMG {
 			continue
 		}
-		if i := featureIndex(c, "softwareUpdates"); i >= 0 {
+		if i := featureIndex(c, plan.FeatureSoftwareUpdates); i >= 0 {
 			r.Error(plan.Index(plan.Join(c.Path, "features"), i), "set cmgTraffic: true on a software update point, or remove softwareUpdates",
 				"population %q expects software updates through a cloud management gateway, but no software update point allows CMG traffic", c.Name)
 		}
@@ -593,7 +594,7 @@ func checkCMGUpdatesWithoutSUP(p *plan.Plan, r *Reporter) {
 }
 
 // featureIndex returns the index of the feature in the population's features, or -1.
-func featureIndex(c *plan.Population, feature string) int {
+func featureIndex(c *plan.Population, feature plan.Feature) int {
 	for i, f := range c.Features {
 		if f == feature {
 			return i
@@ -604,10 +605,10 @@ func featureIndex(c *plan.Population, feature string) int {
 
 // contentFeatures are the features whose content a client downloads from a distribution point or a
 // content-enabled CMG. Software update content comes from Microsoft Update for internet clients.
-var contentFeatures = []string{"applications", "taskSequences"}
+var contentFeatures = []plan.Feature{plan.FeatureApplications, plan.FeatureTaskSequences}
 
 // firstContentFeature returns the first content feature the population lists, or "".
-func firstContentFeature(c *plan.Population) string {
+func firstContentFeature(c *plan.Population) plan.Feature {
 	for _, f := range c.Features {
 		for _, cf := range contentFeatures {
 			if f == cf {
@@ -626,7 +627,7 @@ func internetDistributionPoint(p *plan.Plan) bool {
 func checkCMGContent(p *plan.Plan, r *Reporter) {
 	internetDP := internetDistributionPoint(p)
 	for _, c := range p.Clients {
-		if c.Via != "cmg" {
+		if c.Via != plan.ViaCMG {
 			continue
 		}
 		f := firstContentFeature(c)
@@ -648,16 +649,16 @@ func checkIBCMRoleForFeature(p *plan.Plan, r *Reporter) {
 	internetSUP := len(internetRoleSystems(p, supRole)) > 0
 	internetDP := internetDistributionPoint(p)
 	for _, c := range p.Clients {
-		if c.Via != "ibcm" || !c.Internet() {
+		if c.Via != plan.ViaIBCM || !c.Internet() {
 			continue
 		}
 		for i, f := range c.Features {
 			path := plan.Index(plan.Join(c.Path, "features"), i)
 			switch {
-			case f == "softwareUpdates" && !internetSUP:
+			case f == plan.FeatureSoftwareUpdates && !internetSUP:
 				r.Error(path, `set allow: "internet" or "intranetAndInternet" on a software update point, or remove softwareUpdates`,
 					"population %q expects software updates on the internet, but no software update point accepts internet clients: internet clients scan only against internet-facing software update points", c.Name)
-			case (f == "applications" || f == "taskSequences") && !internetDP:
+			case (f == plan.FeatureApplications || f == plan.FeatureTaskSequences) && !internetDP:
 				r.Error(path, fmt.Sprintf(`set allow: "internet" or "intranetAndInternet" on a distribution point, or remove %s`, f),
 					"population %q lists %s on the internet, but no distribution point accepts internet clients: internet clients download content only from internet-facing distribution points", c.Name, f)
 			}
@@ -686,10 +687,10 @@ func checkUnsupportedPlatform(p *plan.Plan, r *Reporter) {
 	}
 	for _, c := range p.Clients {
 		switch c.Platform {
-		case "macos":
+		case plan.PlatformMacOS:
 			r.Error(plan.Join(c.Path, "platform"), "manage these Macs with Microsoft Intune and remove the population",
 				"population %q is macOS: the Configuration Manager client for macOS is out of support since December 31, 2022 (from version 2303), and this site runs %s", c.Name, p.Site.Version)
-		case "mobile":
+		case plan.PlatformMobile:
 			r.Error(plan.Join(c.Path, "platform"), "manage these devices with Microsoft Intune and remove the population",
 				"population %q is mobile devices: on-premises mobile device management is removed from version 2303 (the first release after November 1, 2022), and this site runs %s", c.Name, p.Site.Version)
 		}

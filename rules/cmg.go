@@ -195,7 +195,7 @@ HTTPS management point's connections, or at the gateway's contentEnabled.`,
 
 func checkCMGClassic(p *plan.Plan, r *Reporter) {
 	for _, g := range p.CMGs {
-		if g.Deployment != "classic" {
+		if g.Deployment != plan.DeploymentClassic {
 			continue
 		}
 		path := plan.Join(g.Path, "deployment")
@@ -307,7 +307,7 @@ func checkCMGManagementPointTraffic(p *plan.Plan, r *Reporter) {
 func populationsByCMG(p *plan.Plan) map[string][]*plan.Population {
 	out := map[string][]*plan.Population{}
 	for _, c := range p.Clients {
-		if c.Via != "cmg" {
+		if c.Via != plan.ViaCMG {
 			continue
 		}
 		if g := p.DefaultCMG(c); g != nil {
@@ -346,7 +346,7 @@ func checkCMGTenant(p *plan.Plan, r *Reporter) {
 		}
 		var entra []string
 		for _, c := range pops[g.Name] {
-			if c.Auth == "entra" {
+			if c.Auth == plan.AuthEntra {
 				entra = append(entra, c.Name)
 			}
 		}
@@ -362,7 +362,7 @@ func checkCMGTenant(p *plan.Plan, r *Reporter) {
 }
 
 // clientsPerCMGVM is how many concurrent clients one gateway VM of each size serves.
-var clientsPerCMGVM = map[string]int{"B2s": 10, "A2_v2": 6000, "A4_v2": 10000}
+var clientsPerCMGVM = map[plan.VMSize]int{plan.VMSizeB2s: 10, plan.VMSizeA2v2: 6000, plan.VMSizeA4v2: 10000}
 
 // clientsPerEarlyVMSSVM is what one VM of a scale set CMG serves at versions 2010 and 2103, before the
 // VM sizes were offered.
@@ -371,7 +371,7 @@ const clientsPerEarlyVMSSVM = 2000
 // earlyVMSS reports whether the gateway is a virtual machine scale set at version 2010 or 2103, the two
 // releases with the first scale set limitations (2107 lifted them).
 func earlyVMSS(p *plan.Plan, g *plan.CMG) bool {
-	return g.Deployment == "vmss" && p.Site.VersionAtLeast("2010") && !p.Site.VersionAtLeast("2107")
+	return g.Deployment == plan.DeploymentVMSS && p.Site.VersionAtLeast("2010") && !p.Site.VersionAtLeast("2107")
 }
 
 // cmgClients sums count over the populations that use the gateway.
@@ -390,7 +390,7 @@ func checkCMGCapacity(p *plan.Plan, r *Reporter) {
 		if !ok {
 			continue
 		}
-		what := g.VMSize + " VM(s)"
+		what := string(g.VMSize) + " VM(s)"
 		hint := "raise vms (up to 16), choose a larger vmSize, or add a gateway"
 		if earlyVMSS(p, g) {
 			perVM = clientsPerEarlyVMSSVM
@@ -417,7 +417,7 @@ func checkServiceConnectionPoint(p *plan.Plan, r *Reporter) {
 		if scp == nil {
 			continue
 		}
-		if scp.Mode == "online" {
+		if scp.Mode == plan.SCPOnline {
 			return
 		}
 		if offline == nil {
@@ -436,11 +436,11 @@ func checkServiceConnectionPoint(p *plan.Plan, r *Reporter) {
 }
 
 func checkCMGLabSize(p *plan.Plan, r *Reporter) {
-	if p.Site.Environment != "production" {
+	if p.Site.Environment != plan.EnvironmentProduction {
 		return
 	}
 	for _, g := range p.CMGs {
-		if g.VMSize == "B2s" {
+		if g.VMSize == plan.VMSizeB2s {
 			r.Warn(plan.Join(g.Path, "vmSize"), `set vmSize: "A2_v2" (Standard) or "A4_v2" (Large), or site.environment: "lab"`,
 				"gateway %q uses the Lab (B2s) VM size in a production site; B2s VMs are only for lab tests and small proofs of concept", g.Name)
 		}
@@ -482,13 +482,13 @@ func checkCMGConnectionPointPorts(p *plan.Plan, r *Reporter) {
 }
 
 // siteKind spells site.type for messages.
-var siteKind = map[string]string{"primary": "primary site", "secondary": "secondary site", "cas": "central administration site"}
+var siteKind = map[plan.SiteType]string{plan.SitePrimary: "primary site", plan.SiteSecondary: "secondary site", plan.SiteCAS: "central administration site"}
 
 func checkCMGEarlyVMSS(p *plan.Plan, r *Reporter) {
 	pops := populationsByCMG(p)
 	var httpsMPs []*plan.System
 	for _, s := range p.Systems {
-		if mp := s.Roles.ManagementPoint; mp != nil && mp.Connections == "https" {
+		if mp := s.Roles.ManagementPoint; mp != nil && mp.Connections == plan.ConnectionsHTTPS {
 			httpsMPs = append(httpsMPs, s)
 		}
 	}
@@ -497,14 +497,14 @@ func checkCMGEarlyVMSS(p *plan.Plan, r *Reporter) {
 			continue
 		}
 		const upgrade = "update the site to version 2107 or later"
-		if p.Site.Type != "primary" {
+		if p.Site.Type != plan.SitePrimary {
 			r.Error("site.type", upgrade+", or deploy the gateway from a standalone primary site",
 				"gateway %q is a virtual machine scale set at version %s, which is only supported with a standalone primary site; this site is a %s",
 				g.Name, p.Site.Version, siteKind[p.Site.Type])
 		}
 		var internet []string
 		for _, c := range pops[g.Name] {
-			if c.Install.From == "internet" {
+			if c.Install.From == plan.FromInternet {
 				internet = append(internet, c.Name)
 			}
 		}

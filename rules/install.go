@@ -103,7 +103,7 @@ func checkInstallArgumentLength(p *plan.Plan, r *Reporter) {
 	for _, prof := range p.Installs {
 		n := utf8.RuneCountInString(prof.CommandLine)
 		switch {
-		case prof.Method == "intune" && n > IntuneCommandLimit:
+		case prof.Method == plan.InstallIntune && n > IntuneCommandLimit:
 			r.Error(plan.Join(prof.Path, "install", "method"),
 				"shorten the values on the line (see ibcmc explain IB514) or install the population another way",
 				"the Intune command line of population %s is %d characters; Intune accepts at most %d", prof.Population, n, IntuneCommandLimit)
@@ -128,7 +128,7 @@ func checkCommandLineLength(p *plan.Plan, r *Reporter) {
 	}
 }
 
-func methodName(method string) string {
+func methodName(method plan.InstallMethod) string {
 	if method == plan.InstallSoftwareUpdate {
 		return "software update-based"
 	}
@@ -151,7 +151,7 @@ func checkUnsafeInstallValues(p *plan.Plan, r *Reporter) {
 
 func checkEntraClientTenant(p *plan.Plan, r *Reporter) {
 	for _, c := range p.Clients {
-		if c.Platform != "windows" || c.Auth != "entra" || c.Via != "ibcm" {
+		if c.Platform != plan.PlatformWindows || c.Auth != plan.AuthEntra || c.Via != plan.ViaIBCM {
 			continue
 		}
 		if g := p.EntraTenantGateway(c); g != nil && g.Tenant != nil {

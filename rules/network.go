@@ -178,7 +178,7 @@ func checkAddressOutsideZone(p *plan.Plan, r *Reporter) {
 		}
 		hint := fmt.Sprintf("correct the address, or add its range to %s", cidrs)
 		// Name the zone whose range holds the address, unless only the internet's catch-all does.
-		if other := p.ZoneOf(addr); other != nil && other != z && other.Kind != "internet" {
+		if other := p.ZoneOf(addr); other != nil && other != z && other.Kind != plan.ZoneInternet {
 			hint = fmt.Sprintf("set %s: %q if the machine is there, correct the address, or add its range to %s", m.zonePath, other.Name, cidrs)
 		}
 		r.Error(m.path, hint, "address %s of %s is outside zone %q (%s)", m.address, m.what, z.Name, strings.Join(z.CIDRs, ", "))

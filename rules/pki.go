@@ -273,7 +273,7 @@ func checkCRLFromInternet(p *plan.Plan, r *Reporter) {
 	// validate the CMG's certificate instead.
 	var pops []string
 	for _, c := range p.Clients {
-		if c.Via == "ibcm" && c.Internet() {
+		if c.Via == plan.ViaIBCM && c.Internet() {
 			pops = append(pops, c.Name)
 		}
 	}
@@ -323,7 +323,7 @@ func checkSiteSystemCRL(p *plan.Plan, r *Reporter) {
 	const hint = "add an HTTP CDP (crl.http) to the client certificate chain and reissue the client certificates, or let the system reach the LDAP CDP"
 	for _, s := range p.Systems {
 		z := p.Zone(s.Zone)
-		outside := z != nil && (z.Kind == "perimeter" || z.Kind == "internet")
+		outside := z != nil && (z.Kind == plan.ZonePerimeter || z.Kind == plan.ZoneInternet)
 		switch {
 		case outside:
 			r.Warn(plan.Join(s.Path, "zone"), hint,
@@ -349,14 +349,14 @@ func checkWeakKey(p *plan.Plan, r *Reporter) {
 }
 
 func checkSHA1(p *plan.Plan, r *Reporter) {
-	if p.PKI.Hash == "sha1" {
+	if p.PKI.Hash == plan.HashSHA1 {
 		r.Error("pki.hash", "use sha256 (or sha384/sha512) and reissue the certificates",
 			"pki.hash sha1: Windows does not trust SHA-1 signed certificates")
 	}
 }
 
 func checkCNGEnrollment(p *plan.Plan, r *Reporter) {
-	if p.PKI.Provider != "ksp" {
+	if p.PKI.Provider != plan.KeyProviderKSP {
 		return
 	}
 	var systems []string
@@ -375,7 +375,7 @@ func checkCNGEnrollment(p *plan.Plan, r *Reporter) {
 
 func checkPublicCATwoNames(p *plan.Plan, r *Reporter) {
 	issuer := p.Authority(p.PKI.Issuer)
-	if issuer == nil || issuer.Kind != "public" {
+	if issuer == nil || issuer.Kind != plan.AuthorityPublic {
 		return
 	}
 	for _, s := range p.Systems {
@@ -393,7 +393,7 @@ func checkPublicCATwoNames(p *plan.Plan, r *Reporter) {
 func pkiPopulationsByCMG(p *plan.Plan) map[string][]string {
 	out := map[string][]string{}
 	for _, c := range p.Clients {
-		if c.Via != "cmg" || c.Auth != "pki" {
+		if c.Via != plan.ViaCMG || c.Auth != plan.AuthPKI {
 			continue
 		}
 		if g := p.DefaultCMG(c); g != nil {
@@ -468,7 +468,7 @@ func checkCMGRevocation(p *plan.Plan, r *Reporter) {
 func checkPublicCAMicrosoftDomain(p *plan.Plan, r *Reporter) {
 	for _, g := range p.CMGs {
 		ca := p.Authority(g.CertificateAuthority)
-		if ca == nil || ca.Kind != "public" {
+		if ca == nil || ca.Kind != plan.AuthorityPublic {
 			continue
 		}
 		name := strings.ToLower(strings.TrimSuffix(g.ServiceName, "."))
@@ -533,7 +533,7 @@ func checkSiteTrustedRoots(p *plan.Plan, r *Reporter) {
 	// An HTTPS management point's certificate comes from pki.issuer, and the site adds its root to the
 	// issuers list by itself.
 	for _, s := range p.Systems {
-		if mp := s.Roles.ManagementPoint; mp != nil && mp.Connections == "https" {
+		if mp := s.Roles.ManagementPoint; mp != nil && mp.Connections == plan.ConnectionsHTTPS {
 			return
 		}
 	}
@@ -548,7 +548,7 @@ func checkPKICMGWithoutTrustedRoots(p *plan.Plan, r *Reporter) {
 	}
 	var pops []string
 	for _, c := range p.Clients {
-		if c.Via == "cmg" && c.Auth == "pki" {
+		if c.Via == plan.ViaCMG && c.Auth == plan.AuthPKI {
 			pops = append(pops, c.Name)
 		}
 	}

@@ -118,12 +118,12 @@ func checkBridgingProtocol(p *plan.Plan, r *Reporter) {
 			if s == nil {
 				continue
 			}
-			if mp := s.Roles.ManagementPoint; mp != nil && mp.Connections == "http" {
+			if mp := s.Roles.ManagementPoint; mp != nil && mp.Connections == plan.ConnectionsHTTP {
 				r.Error(plan.Join(mp.Path, "connections"), `set connections: "https", or publish with sslTunneling`,
 					"publishing entry %q bridges SSL to management point %q, which listens on HTTP; bridging is supported to SSL only",
 					pub.Name, s.Name)
 			}
-			if dp := s.Roles.DistributionPoint; dp != nil && dp.Connections == "http" {
+			if dp := s.Roles.DistributionPoint; dp != nil && dp.Connections == plan.ConnectionsHTTP {
 				r.Error(plan.Join(dp.Path, "connections"), `set connections: "https", or publish with sslTunneling`,
 					"publishing entry %q bridges SSL to distribution point %q, which listens on HTTP; bridging is supported to SSL only",
 					pub.Name, s.Name)
@@ -135,7 +135,7 @@ func checkBridgingProtocol(p *plan.Plan, r *Reporter) {
 func checkMobileBridging(p *plan.Plan, r *Reporter) {
 	var mobile []string
 	for _, c := range p.Clients {
-		if c.Via == "ibcm" && c.Platform == "mobile" && c.Internet() {
+		if c.Via == plan.ViaIBCM && c.Platform == plan.PlatformMobile && c.Internet() {
 			mobile = append(mobile, c.Name)
 		}
 	}
@@ -173,7 +173,7 @@ func checkPortForwarding(p *plan.Plan, r *Reporter) {
 			continue
 		}
 		const hint = `use mode "sslBridging" or "sslTunneling" through a reverse proxy in a perimeter zone`
-		if p.Site.Environment == "production" {
+		if p.Site.Environment == plan.EnvironmentProduction {
 			r.Error(plan.Join(pub.Path, "mode"), hint,
 				"publishing entry %q forwards ports straight to site systems in a production site; port forwarding is for labs only",
 				pub.Name)

@@ -121,7 +121,7 @@ for a fallback status point.`,
 func internetIBCMClients(p *plan.Plan) int {
 	total := 0
 	for _, c := range p.Clients {
-		if c.Via == "ibcm" && c.Internet() {
+		if c.Via == plan.ViaIBCM && c.Internet() {
 			total += c.Count
 		}
 	}
@@ -278,13 +278,13 @@ func sharedWith(p *plan.Plan, s *plan.System, kind string) []string {
 func checkSoftwareUpdatePointLoad(p *plan.Plan, r *Reporter) {
 	var ibcm, cmg int
 	for _, c := range p.Clients {
-		if !c.HasFeature("softwareUpdates") {
+		if !c.HasFeature(plan.FeatureSoftwareUpdates) {
 			continue
 		}
 		switch {
-		case c.Via == "cmg":
+		case c.Via == plan.ViaCMG:
 			cmg += c.Count
-		case c.Via == "ibcm" && c.Internet():
+		case c.Via == plan.ViaIBCM && c.Internet():
 			ibcm += c.Count
 		}
 	}
@@ -338,7 +338,7 @@ func checkSiteClientTotal(p *plan.Plan, r *Reporter) {
 	perFSP := map[string]int{}
 	for _, c := range p.Clients {
 		total += c.Count
-		if c.Platform == "windows" {
+		if c.Platform == plan.PlatformWindows {
 			windows += c.Count
 		}
 		if c.Install.FallbackStatusPoint != "" {
@@ -347,7 +347,7 @@ func checkSiteClientTotal(p *plan.Plan, r *Reporter) {
 	}
 	const split = "split the clients over several primary sites under a central administration site"
 	switch p.Site.Type {
-	case "primary":
+	case plan.SitePrimary:
 		if windows > windowsPerPrimary {
 			r.Warn("clients", split,
 				"the populations hold %s Windows clients; a primary site supports at most %s", thousands(windows), thousands(windowsPerPrimary))
@@ -356,7 +356,7 @@ func checkSiteClientTotal(p *plan.Plan, r *Reporter) {
 			r.Warn("clients", split,
 				"the populations hold %s clients and devices; a primary site supports at most %s", thousands(total), thousands(clientsPerPrimary))
 		}
-	case "secondary":
+	case plan.SiteSecondary:
 		if total > clientsPerSecondary {
 			r.Warn("clients", "assign the clients to a primary site",
 				"the populations hold %s clients; a secondary site supports at most %s", thousands(total), thousands(clientsPerSecondary))

@@ -109,15 +109,15 @@ var reservedSiteCodes = map[string]bool{"AUX": true, "CON": true, "NUL": true, "
 func checkSecondarySiteInternet(p *plan.Plan, r *Reporter) {
 	var kind string
 	switch p.Site.Type {
-	case "secondary":
+	case plan.SiteSecondary:
 		kind = "secondary site"
-	case "cas":
+	case plan.SiteCAS:
 		kind = "central administration site"
 	default:
 		return
 	}
 	var systems, pops []string
-	if p.Site.Type == "secondary" {
+	if p.Site.Type == plan.SiteSecondary {
 		for _, s := range p.Systems {
 			if s.InternetFacing() {
 				systems = append(systems, s.Name)
@@ -156,9 +156,9 @@ func checkPKIClientCert(p *plan.Plan, r *Reporter) {
 	}
 	for _, c := range p.Clients {
 		switch {
-		case c.Via == "ibcm" && c.Internet():
+		case c.Via == plan.ViaIBCM && c.Internet():
 			what = append(what, fmt.Sprintf("internet population %q", c.Name))
-		case c.Via == "cmg" && c.Auth == "pki":
+		case c.Via == plan.ViaCMG && c.Auth == plan.AuthPKI:
 			what = append(what, fmt.Sprintf("PKI population %q via a CMG", c.Name))
 		}
 	}
@@ -170,7 +170,7 @@ func checkPKIClientCert(p *plan.Plan, r *Reporter) {
 }
 
 func checkHTTPClientCommunication(p *plan.Plan, r *Reporter) {
-	if p.Site.Communication.ClientConnections != "http" {
+	if p.Site.Communication.ClientConnections != plan.ClientConnectionsHTTP {
 		return
 	}
 	const path = "site.communication.clientConnections"
@@ -196,7 +196,7 @@ func checkUserPolicySettings(p *plan.Plan, r *Reporter) {
 	}
 	var pops []string
 	for _, c := range p.Clients {
-		if c.Internet() && c.HasFeature("userPolicy") {
+		if c.Internet() && c.HasFeature(plan.FeatureUserPolicy) {
 			pops = append(pops, c.Name)
 		}
 	}
@@ -219,7 +219,7 @@ func checkCMGClientSetting(p *plan.Plan, r *Reporter) {
 	}
 	var pops []string
 	for _, c := range p.Clients {
-		if c.Via == "cmg" {
+		if c.Via == plan.ViaCMG {
 			pops = append(pops, c.Name)
 		}
 	}

@@ -347,11 +347,11 @@ func checkUntrustedDatabaseAccount(p *plan.Plan, r *Reporter) {
 
 func checkInternetRoleOverHTTP(p *plan.Plan, r *Reporter) {
 	for _, s := range p.Systems {
-		if mp := s.Roles.ManagementPoint; mp != nil && plan.AllowsInternet(mp.Allow) && mp.Connections == "http" {
+		if mp := s.Roles.ManagementPoint; mp != nil && plan.AllowsInternet(mp.Allow) && mp.Connections == plan.ConnectionsHTTP {
 			r.Error(plan.Join(mp.Path, "connections"), "set connections: \"https\", or allow: \"intranet\"",
 				"management point on %q accepts internet clients over HTTP; internet clients need HTTPS", s.Name)
 		}
-		if dp := s.Roles.DistributionPoint; dp != nil && plan.AllowsInternet(dp.Allow) && dp.Connections == "http" {
+		if dp := s.Roles.DistributionPoint; dp != nil && plan.AllowsInternet(dp.Allow) && dp.Connections == plan.ConnectionsHTTP {
 			r.Error(plan.Join(dp.Path, "connections"), "set connections: \"https\", or allow: \"intranet\"",
 				"distribution point on %q accepts internet clients over HTTP; internet clients need HTTPS", s.Name)
 		}
@@ -359,7 +359,7 @@ func checkInternetRoleOverHTTP(p *plan.Plan, r *Reporter) {
 }
 
 func checkFallbackStatusPointShared(p *plan.Plan, r *Reporter) {
-	if p.Site.Environment != "production" {
+	if p.Site.Environment != plan.EnvironmentProduction {
 		return
 	}
 	for _, s := range p.Systems {
@@ -460,7 +460,7 @@ func checkInternetRoleReachable(p *plan.Plan, r *Reporter) {
 	}
 	for _, s := range p.Systems {
 		z := p.Zone(s.Zone)
-		if z == nil || z.Kind != "intranet" || published[s.Name] || !s.InternetFacing() {
+		if z == nil || z.Kind != plan.ZoneIntranet || published[s.Name] || !s.InternetFacing() {
 			continue
 		}
 		r.Error(plan.Join(s.Path, "zone"), "place the system in a perimeter zone, or add it to the systems of a publishing entry",
@@ -524,7 +524,7 @@ func checkDomainMemberWithoutDC(p *plan.Plan, r *Reporter) {
 			continue // no forest (IB202), an unknown forest (IB211), or a forest with a domain controller
 		}
 		z := p.Zone(s.Zone)
-		if !s.InternetFacing() && (z == nil || z.Kind != "perimeter") {
+		if !s.InternetFacing() && (z == nil || z.Kind != plan.ZonePerimeter) {
 			continue
 		}
 		r.Warn(plan.Join(s.Path, "forest"),
@@ -545,7 +545,7 @@ func checkInternetOnlySUPNames(p *plan.Plan, r *Reporter) {
 }
 
 func checkSecondarySiteManagementPoint(p *plan.Plan, r *Reporter) {
-	if p.Site.Type != "secondary" {
+	if p.Site.Type != plan.SiteSecondary {
 		return
 	}
 	server := p.SystemByFQDN(p.Site.Server)

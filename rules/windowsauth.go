@@ -47,8 +47,8 @@ func checkBridgingWindowsAuth(p *plan.Plan, r *Reporter) {
 	}
 	var pops []string
 	for _, c := range p.Clients {
-		if c.Via == "ibcm" && c.Management != plan.ManageIntranetOnly && c.HasFeature("userPolicy") &&
-			c.Join != "workgroup" && c.Forest != "" {
+		if c.Via == plan.ViaIBCM && c.Management != plan.ManageIntranetOnly && c.HasFeature(plan.FeatureUserPolicy) &&
+			c.Join != plan.JoinWorkgroup && c.Forest != "" {
 			pops = append(pops, c.Name)
 		}
 	}
@@ -56,7 +56,7 @@ func checkBridgingWindowsAuth(p *plan.Plan, r *Reporter) {
 		return
 	}
 	for _, pub := range p.Publishing {
-		if pub.Mode != plan.ModeBridging || (pub.Product != "nginx" && pub.Product != "other") {
+		if pub.Mode != plan.ModeBridging || (pub.Product != plan.PublishingNginx && pub.Product != plan.PublishingOther) {
 			continue
 		}
 		var mps []string
@@ -73,7 +73,7 @@ func checkBridgingWindowsAuth(p *plan.Plan, r *Reporter) {
 			continue
 		}
 		path := plan.Join(pub.Path, "product")
-		if pub.Product == "nginx" {
+		if pub.Product == plan.PublishingNginx {
 			r.Warn(path, `use product "haproxy" or mode "sslTunneling", or remove userPolicy from the populations' features`,
 				"publishing entry %q bridges SSL on nginx to management point(s) %s; nginx cannot keep one backend connection per client connection, so the Windows authentication (NTLM) of user policy fails through it and population(s) %s get device policy only from the internet",
 				pub.Name, quotedList(mps), quotedList(pops))

@@ -24,7 +24,7 @@ func nftFiles(p *plan.Plan, prov string) []emit.File {
 	tables := tableNames(p)
 	var files []emit.File
 	for _, fw := range p.Firewalls {
-		if fw.Product != "nftables" {
+		if fw.Product != plan.FirewallNftables {
 			continue
 		}
 		files = append(files, emit.File{Path: nftPath(fw), Content: nftRuleset(p, z, prov, fw, tables[fw.Name], flows[fw.Name])})

@@ -27,8 +27,8 @@ func readme(p *plan.Plan, o emit.Options) []byte {
 	t.Line("- `flows.csv`: the flow matrix, ", strconv.Itoa(len(p.Flows)), " flows (", strconv.Itoa(crossing),
 		" cross a zone boundary). Plain CSV (RFC 4180, header row first, CRLF); the `source` column is the Microsoft page that documents each flow.")
 	for _, fw := range p.Firewalls {
-		if fw.Product != "nftables" {
-			t.Line("- firewall ", escape.MarkdownCode(fw.Name), " (product ", escape.Markdown(fw.Product), "): no ruleset; configure it from the flows whose `firewalls` column names it.")
+		if fw.Product != plan.FirewallNftables {
+			t.Line("- firewall ", escape.MarkdownCode(fw.Name), " (product ", escape.Markdown(string(fw.Product)), "): no ruleset; configure it from the flows whose `firewalls` column names it.")
 			continue
 		}
 		name := fw.Name + ".nft"

@@ -16,14 +16,16 @@ const (
 )
 
 // checkCommand and reloadCommand are the defaults of EnvCheck and EnvReload for a product.
-func checkCommand(product string) string {
-	if product == "haproxy" {
+func checkCommand(product plan.PublishingProduct) string {
+	if product == plan.PublishingHAProxy {
 		return "haproxy -c -q -f /etc/haproxy/haproxy.cfg"
 	}
 	return "nginx -t -q"
 }
 
-func reloadCommand(product string) string { return "systemctl reload " + product }
+func reloadCommand(product plan.PublishingProduct) string {
+	return "systemctl reload " + string(product)
+}
 
 // readsCRL reports whether an entry's config reads the CRL file: bridging with revocation checking and at
 // least one TLS route (the FSP alone is plain HTTP).

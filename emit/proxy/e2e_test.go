@@ -67,7 +67,7 @@ var (
 	labErr   error
 )
 
-func e2ePlan(t *testing.T, product, mode string, httpPort, httpsPort int) *plan.Plan {
+func e2ePlan(t *testing.T, product plan.PublishingProduct, mode plan.PublishingMode, httpPort, httpsPort int) *plan.Plan {
 	t.Helper()
 	res := testdesign.CompileOne(t, fmt.Sprintf(e2eDesign, httpPort, httpsPort, product, mode))
 	// Findings of other rules do not matter here: the routes are what the proxies are built from.
@@ -170,7 +170,7 @@ func freePort(t *testing.T) int {
 
 // startProxy runs the real proxy on a config in the foreground, in its own process group, until the test
 // ends; it returns once every port accepts connections.
-func startProxy(t *testing.T, product string, cfg []byte, ports ...int) {
+func startProxy(t *testing.T, product plan.PublishingProduct, cfg []byte, ports ...int) {
 	t.Helper()
 	dir := t.TempDir()
 	var cmd *exec.Cmd
@@ -367,18 +367,19 @@ type e2e struct {
 	dpURL          string
 	proxyClientCN  string
 	clientCN       string
-	product, mode  string
+	product        plan.PublishingProduct
+	mode           plan.PublishingMode
 	configFileName string
 }
 
-func startE2E(t *testing.T, product, mode string) *e2e {
+func startE2E(t *testing.T, product plan.PublishingProduct, mode plan.PublishingMode) *e2e {
 	return startE2EWith(t, product, mode, startBackend, nil)
 }
 
 // startE2EWith is startE2E with another management point behind the proxy: mp starts it with the
 // management point's web server certificate and the lab chain its clients' certificates must chain to.
 // edit, when given, changes the emitted config before the proxy checks and runs it.
-func startE2EWith(t *testing.T, product, mode string, mp func(t *testing.T, cert *tls.Certificate, cas *x509.CertPool) *backend, edit func([]byte) []byte) *e2e {
+func startE2EWith(t *testing.T, product plan.PublishingProduct, mode plan.PublishingMode, mp func(t *testing.T, cert *tls.Certificate, cas *x509.CertPool) *backend, edit func([]byte) []byte) *e2e {
 	httpsPort, httpPort := freePort(t), freePort(t)
 	p := e2ePlan(t, product, mode, httpPort, httpsPort)
 	certDir := writeLab(t, t.TempDir())
@@ -400,7 +401,7 @@ func startE2EWith(t *testing.T, product, mode string, mp func(t *testing.T, cert
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := map[string]string{"nginx": "nginx.conf", "haproxy": "haproxy.cfg"}[product]
+	name := map[plan.PublishingProduct]string{"nginx": "nginx.conf", "haproxy": "haproxy.cfg"}[product]
 	cfg, ok := files["proxy/edge/"+name]
 	if !ok {
 		t.Fatalf("proxy/edge/%s not emitted", name)
@@ -421,10 +422,10 @@ func startE2EWith(t *testing.T, product, mode string, mp func(t *testing.T, cert
 }
 
 func TestEndToEnd(t *testing.T) {
-	for _, product := range []string{"nginx", "haproxy"} {
-		for _, mode := range []string{plan.ModeBridging, plan.ModeTunneling, plan.ModePortForwarding} {
-			t.Run(product+"/"+mode, func(t *testing.T) {
-				requireTool(t, product)
+	for _, product := range []plan.PublishingProduct{plan.PublishingNginx, plan.PublishingHAProxy} {
+		for _, mode := range []plan.PublishingMode{plan.ModeBridging, plan.ModeTunneling, plan.ModePortForwarding} {
+			t.Run(string(product)+"/"+string(mode), func(t *testing.T) {
+				requireTool(t, string(product))
 				e := startE2E(t, product, mode)
 				start := time.Now()
 				e.verbs(t)

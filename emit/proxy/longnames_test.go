@@ -14,7 +14,10 @@ import (
 func TestLongPublishedNames(t *testing.T) {
 	for _, n := range []int{46, 47, 63, 120, 253} {
 		host := longFQDN(n)
-		for _, c := range []struct{ product, mode string }{
+		for _, c := range []struct {
+			product plan.PublishingProduct
+			mode    plan.PublishingMode
+		}{
 			{"nginx", plan.ModeBridging}, {"nginx", plan.ModeTunneling}, {"haproxy", plan.ModeBridging}, {"haproxy", plan.ModeTunneling},
 		} {
 			src := strings.Replace(fmt.Sprintf(e2eDesign, 80, 443, c.product, c.mode), `internet: "ibcm.contoso.com"`, fmt.Sprintf("internet: %q", host), 1)

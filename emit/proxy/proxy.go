@@ -43,10 +43,10 @@ func Emit(p *plan.Plan, o emit.Options) ([]emit.File, error) {
 			err     error
 		)
 		switch pub.Product {
-		case "nginx":
+		case plan.PublishingNginx:
 			name = "nginx.conf"
 			content, err = nginxConfig(p, o, pub, routes)
-		case "haproxy":
+		case plan.PublishingHAProxy:
 			name = "haproxy.cfg"
 			content, err = haproxyConfig(p, o, pub, routes)
 		default:
@@ -87,8 +87,8 @@ const (
 
 // upstreamCiphers are the TLS 1.2 ciphers offered to backends. Windows Server 2012 R2 (SChannel, KB2919355
 // list) has no ECDHE cipher with GCM for RSA certificates, so "legacy" adds its CBC and DHE-GCM suites.
-func upstreamCiphers(profile string) string {
-	if profile == "legacy" {
+func upstreamCiphers(profile plan.UpstreamTLS) string {
+	if profile == plan.UpstreamLegacy {
 		return tlsCiphers + ":" + legacyAdditional
 	}
 	return tlsCiphers
@@ -164,7 +164,7 @@ func headerPolicy(r *plan.ProxyRoute) string {
 	switch {
 	case slices.Contains(r.Headers, "Authorization"):
 		return s + "Authorization carries the management point's Windows authentication (NTLM, for user policy); cookies and anything else are dropped."
-	case r.Product == "nginx" && slices.Contains(r.Roles, plan.RoleManagementPoint) && r.BackendTLS:
+	case r.Product == plan.PublishingNginx && slices.Contains(r.Roles, plan.RoleManagementPoint) && r.BackendTLS:
 		return s + "cookies, credentials and anything else are dropped. Authorization is dropped because nginx shares backend connections between clients: " +
 			"a connection the management point authenticated with NTLM would serve the next client as that user. User policy from the internet needs HAProxy or SSL tunneling (rule IB409)."
 	}

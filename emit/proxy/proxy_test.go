@@ -186,8 +186,8 @@ func TestSameDesignSameBytes(t *testing.T) {
 }
 
 func TestLegacyUpstreamCiphersPassTheTools(t *testing.T) {
-	for _, product := range []string{"nginx", "haproxy"} {
-		t.Run(product, func(t *testing.T) {
+	for _, product := range []plan.PublishingProduct{plan.PublishingNginx, plan.PublishingHAProxy} {
+		t.Run(string(product), func(t *testing.T) {
 			p := e2ePlan(t, product, plan.ModeBridging, 80, 443)
 			p.PublishingEntry("edge").UpstreamTLS = "legacy"
 			for _, r := range p.ProxyRoutes {
@@ -291,9 +291,10 @@ func TestOtherProductGetsANoteOnly(t *testing.T) {
 // refresh script too, and only such an entry.
 func TestEntryFiles(t *testing.T) {
 	for _, tc := range []struct {
-		product, mode string
-		checkCRL      bool
-		want          []string
+		product  plan.PublishingProduct
+		mode     plan.PublishingMode
+		checkCRL bool
+		want     []string
 	}{
 		{"nginx", plan.ModeBridging, true, []string{"proxy/edge/README.md", "proxy/edge/nginx.conf", "proxy/edge/refresh-crl.sh"}},
 		{"haproxy", plan.ModeBridging, true, []string{"proxy/edge/README.md", "proxy/edge/haproxy.cfg", "proxy/edge/refresh-crl.sh"}},

@@ -37,9 +37,9 @@ func deployNote(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*pl
 	}
 	crl := readsCRL(p, routes)
 	b.WriteString("## Files\n\n")
-	install := map[string]string{"nginx": "/etc/nginx/nginx.conf", "haproxy": "/etc/haproxy/haproxy.cfg"}[pub.Product]
-	version := map[string]string{"nginx": "nginx 1.22", "haproxy": "HAProxy 2.6"}[pub.Product]
-	if pub.Product == "nginx" && pub.Mode != plan.ModeBridging && len(routes) > 0 {
+	install := map[plan.PublishingProduct]string{plan.PublishingNginx: "/etc/nginx/nginx.conf", plan.PublishingHAProxy: "/etc/haproxy/haproxy.cfg"}[pub.Product]
+	version := map[plan.PublishingProduct]string{plan.PublishingNginx: "nginx 1.22", plan.PublishingHAProxy: "HAProxy 2.6"}[pub.Product]
+	if pub.Product == plan.PublishingNginx && pub.Mode != plan.ModeBridging && len(routes) > 0 {
 		version += " with libnginx-mod-stream"
 	}
 	fmt.Fprintf(&b, "Install %s as %s (Debian 12, %s).", code(config), code(install), version)
@@ -51,7 +51,7 @@ func deployNote(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*pl
 	default:
 		fmt.Fprintf(&b, " It reads these files from %s (`ibcmc build --cert-dir`):\n\n", code(certDir(o)))
 		b.WriteString("| File | What |\n|---|---|\n")
-		if pub.Product == "haproxy" {
+		if pub.Product == plan.PublishingHAProxy {
 			fmt.Fprintf(&b, "| %s | the proxy's server certificate for the published names, its intermediate CA certificates and its private key, PEM, in that order |\n", code(serverCert+".pem"))
 			fmt.Fprintf(&b, "| %s | the proxy's client-authentication certificate, presented to the site systems, with its intermediates and private key |\n", code(clientCert+".pem"))
 		} else {
@@ -113,7 +113,7 @@ func deployNote(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*pl
 				fmt.Fprintf(&b, "# submit %s.csr to the issuing CA and save the issued certificate as %s.cer\n", id, id)
 			}
 			fmt.Fprintf(&b, "openssl x509 -in %s -out %s\n", sh(id+".cer"), sh(crt))
-			if pub.Product == "haproxy" {
+			if pub.Product == plan.PublishingHAProxy {
 				fmt.Fprintf(&b, "cat %s %s %s > %s\n", sh(crt), sh(intermediates(o)), sh(key), sh(certFile(o, id+".pem")))
 			} else {
 				fmt.Fprintf(&b, "cat %s >> %s\n", sh(intermediates(o)), sh(crt))
@@ -157,7 +157,7 @@ func deployNote(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*pl
 	}
 
 	b.WriteString("## Check and reload\n\n```sh\n")
-	if pub.Product == "haproxy" {
+	if pub.Product == plan.PublishingHAProxy {
 		b.WriteString("haproxy -c -f /etc/haproxy/haproxy.cfg\nsystemctl reload haproxy\n")
 	} else {
 		b.WriteString("nginx -t\nsystemctl reload nginx\n")
@@ -168,7 +168,7 @@ func deployNote(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*pl
 		b.WriteString("## User policy (Windows authentication)\n\n")
 		b.WriteString("Internet clients get user policy only when the management point authenticates the user with Windows authentication (Kerberos, or NTLM when Kerberos fails, as it does for a client on the internet that reaches no domain controller). NTLM " +
 			"authenticates the connection, not each request, so the proxy must pass the `Authorization` header and keep one connection to the management point for each client connection once the handshake starts. ")
-		if pub.Product == "haproxy" {
+		if pub.Product == plan.PublishingHAProxy {
 			b.WriteString("This configuration passes `Authorization` to management points, and HAProxy marks a connection to a server private, never shared with another client, " +
 				"when a 401 response carries `WWW-Authenticate: NTLM` or `Negotiate`.\n\n")
 		} else {
@@ -187,12 +187,12 @@ func deployNote(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*pl
 // noteHeader writes the title and what an entry publishes.
 func noteHeader(b *strings.Builder, p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*plan.ProxyRoute) {
 	md, code := escape.Markdown, escape.MarkdownCode
-	product := map[string]string{"nginx": "nginx", "haproxy": "HAProxy"}[pub.Product]
+	product := map[plan.PublishingProduct]string{plan.PublishingNginx: "nginx", plan.PublishingHAProxy: "HAProxy"}[pub.Product]
 	if product == "" {
 		product = "a product ibcmc does not configure"
 	}
 	b.WriteString(emit.Provenance(emit.Markdown, p, o))
-	fmt.Fprintf(b, "# Proxy %s: %s, %s\n\n", md(pub.Name), product, md(pub.Mode))
+	fmt.Fprintf(b, "# Proxy %s: %s, %s\n\n", md(pub.Name), product, md(string(pub.Mode)))
 	fmt.Fprintf(b, "Publishing entry %s (%s). %s\n\n", code(pub.Name), code(pub.Path), modeSummary(pub))
 	b.WriteString("## What it publishes\n\n")
 	if len(routes) == 0 {

@@ -234,10 +234,10 @@ func TestFakeManagementPointBindsNTLMToTheConnection(t *testing.T) {
 // nginx bridging cannot (rule IB409), and its configuration drops Authorization: the handshake stops at
 // step 2, where the management point, never having seen the type 1 message, answers without a challenge.
 func TestWindowsAuthThroughProxies(t *testing.T) {
-	for _, product := range []string{"nginx", "haproxy"} {
-		for _, mode := range []string{plan.ModeBridging, plan.ModeTunneling, plan.ModePortForwarding} {
-			t.Run(product+"/"+mode, func(t *testing.T) {
-				requireTool(t, product)
+	for _, product := range []plan.PublishingProduct{plan.PublishingNginx, plan.PublishingHAProxy} {
+		for _, mode := range []plan.PublishingMode{plan.ModeBridging, plan.ModeTunneling, plan.ModePortForwarding} {
+			t.Run(string(product)+"/"+string(mode), func(t *testing.T) {
+				requireTool(t, string(product))
 				e := startE2EWith(t, product, mode, startNTLMMP, nil)
 				a := dialAuth(t, e.lab, e.httpsPort, "ibcm.contoso.com")
 				fail, got := a.handshake()

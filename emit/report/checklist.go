@@ -240,7 +240,7 @@ func crlItems(p *plan.Plan) []checkItem {
 	why := map[string]*needs{}
 	note := func(chain []*plan.Authority, f func(*needs)) {
 		for _, a := range chain {
-			if a.Kind == "public" {
+			if a.Kind == plan.AuthorityPublic {
 				continue
 			}
 			if why[a.Name] == nil {
@@ -304,10 +304,10 @@ func siteItems(p *plan.Plan) []checkItem {
 	}
 	var userPolicy, cmg, content []string
 	for _, pop := range p.Clients {
-		if pop.Internet() && pop.HasFeature("userPolicy") {
+		if pop.Internet() && pop.HasFeature(plan.FeatureUserPolicy) {
 			userPolicy = append(userPolicy, pop.Name)
 		}
-		if pop.Via == "cmg" {
+		if pop.Via == plan.ViaCMG {
 			cmg = append(cmg, pop.Name)
 			if slices.ContainsFunc(contentFeatures, pop.HasFeature) {
 				content = append(content, pop.Name)
@@ -377,7 +377,7 @@ func cmgItems(p *plan.Plan, g *plan.CMG) []checkItem {
 	// The design does not describe the clients' address families, so this stays a check for the admin.
 	var pops []string
 	for _, c := range p.Clients {
-		if c.Via == "cmg" && p.DefaultCMG(c) == g {
+		if c.Via == plan.ViaCMG && p.DefaultCMG(c) == g {
 			pops = append(pops, c.Name)
 		}
 	}
@@ -401,7 +401,7 @@ func populationItems(p *plan.Plan, c *plan.Population) []checkItem {
 		}
 	}
 	switch {
-	case prof == nil, c.Install.Method != "manual" && c.Install.Method != "gpo" && c.Install.Method != "media":
+	case prof == nil, c.Install.Method != plan.InstallManual && c.Install.Method != plan.InstallGPO && c.Install.Method != plan.InstallMedia:
 		// Push, software-update-based and Intune installs don't run a line the admin writes: the site or
 		// Intune gives ccmsetup its source.
 		return nil
@@ -411,7 +411,7 @@ func populationItems(p *plan.Plan, c *plan.Population) []checkItem {
 	text := "ccmsetup gets neither /mp: nor /source:, so it looks for a management point to download the client " +
 		"from in Active Directory, which works only when the Active Directory schema is extended for Configuration " +
 		"Manager and site " + md(p.Site.Code) + " publishes to the forest"
-	if c.Join == "domain" || c.Join == "hybrid" {
+	if c.Join == plan.JoinDomain || c.Join == plan.JoinHybrid {
 		if c.Forest != "" {
 			text += " " + md(c.Forest)
 		}
@@ -427,7 +427,7 @@ func populationItems(p *plan.Plan, c *plan.Population) []checkItem {
 func pkiPopulations(p *plan.Plan, g *plan.CMG) []string {
 	var out []string
 	for _, c := range p.Clients {
-		if c.Via == "cmg" && c.Auth == "pki" && p.DefaultCMG(c) == g {
+		if c.Via == plan.ViaCMG && c.Auth == plan.AuthPKI && p.DefaultCMG(c) == g {
 			out = append(out, c.Name)
 		}
 	}

@@ -99,7 +99,10 @@ type fmtWriter struct{ b out }
 
 func (w *fmtWriter) Write(p []byte) (int, error) { return w.b.WriteString(string(p)) }
 
-type graphZone struct{ name, kind string }
+type graphZone struct {
+	name string
+	kind plan.ZoneKind
+}
 
 type graphNode struct {
 	id    string
@@ -125,11 +128,11 @@ type graph struct {
 }
 
 // zoneRank orders zones, and so the diagrams of their boundaries, from the outside in.
-func zoneRank(kind string) int {
+func zoneRank(kind plan.ZoneKind) int {
 	switch kind {
-	case "internet":
+	case plan.ZoneInternet:
 		return 0
-	case "perimeter":
+	case plan.ZonePerimeter:
 		return 1
 	}
 	return 2
@@ -204,7 +207,7 @@ func portsLabel(byProto map[string][]plan.PortRange) string {
 	return strings.Join(parts, ", ")
 }
 
-func (g *graph) zone(name, kind string) int {
+func (g *graph) zone(name string, kind plan.ZoneKind) int {
 	if i, ok := g.zoneOf[name]; ok {
 		return i
 	}

@@ -25,7 +25,7 @@ func featureSupport(b out, p *plan.Plan, _ emit.Options) {
 	for _, d := range p.Findings {
 		byPath[d.Path] = append(byPath[d.Path], d)
 	}
-	var features []string
+	var features []plan.Feature
 	for _, c := range p.Clients {
 		features = append(features, c.Features...)
 	}
@@ -54,7 +54,7 @@ func featureSupport(b out, p *plan.Plan, _ emit.Options) {
 		"—: not listed.\n")
 }
 
-func featureCell(p *plan.Plan, c *plan.Population, feature string, byPath map[string][]diag.Diagnostic) string {
+func featureCell(p *plan.Plan, c *plan.Population, feature plan.Feature, byPath map[string][]diag.Diagnostic) string {
 	i := slices.Index(c.Features, feature)
 	if i < 0 {
 		return "—"
@@ -88,7 +88,7 @@ func featureCell(p *plan.Plan, c *plan.Population, feature string, byPath map[st
 		return "unsupported" + rule
 	case worst == int(diag.Warning):
 		return "intranet only" + rule
-	case c.Management == plan.ManageIntranetOnly && c.Via != "cmg":
+	case c.Management == plan.ManageIntranetOnly && c.Via != plan.ViaCMG:
 		return "supported (intranet)"
 	default:
 		return "supported" + rule
@@ -98,7 +98,7 @@ func featureCell(p *plan.Plan, c *plan.Population, feature string, byPath map[st
 // contentFeatures are the features whose clients download content from a distribution point or a
 // content-enabled gateway. Software update content is not among them: internet clients download it from
 // Microsoft Update (Plan for software updates), so softwareUpdates needs the software update point only.
-var contentFeatures = []string{"applications", "taskSequences"}
+var contentFeatures = []plan.Feature{plan.FeatureApplications, plan.FeatureTaskSequences}
 
 // missingRoles says what an internet population lacks for a feature, with the conditions of rules
 // IB516-IB518: IBCM clients on the internet scan only internet-facing software update points and download
@@ -106,7 +106,7 @@ var contentFeatures = []string{"applications", "taskSequences"}
 // CMG traffic, and download from a content-enabled gateway (or an internet-facing distribution point) only
 // with "Allow access to cloud distribution point" on. Nil when nothing is missing or the population is not
 // on the internet.
-func missingRoles(p *plan.Plan, c *plan.Population, feature string) []string {
+func missingRoles(p *plan.Plan, c *plan.Population, feature plan.Feature) []string {
 	if !c.Internet() {
 		return nil
 	}
@@ -116,20 +116,20 @@ func missingRoles(p *plan.Plan, c *plan.Population, feature string) []string {
 	})
 	var missing []string
 	switch {
-	case feature == "softwareUpdates" && c.Via == "cmg":
+	case feature == plan.FeatureSoftwareUpdates && c.Via == plan.ViaCMG:
 		if !has(func(s *plan.System) bool {
 			return s.Roles.SoftwareUpdatePoint != nil && s.Roles.SoftwareUpdatePoint.CMGTraffic
 		}) {
 			missing = append(missing, "no software update point allows CMG traffic")
 		}
-	case feature == "softwareUpdates":
+	case feature == plan.FeatureSoftwareUpdates:
 		if !has(func(s *plan.System) bool {
 			return s.Roles.SoftwareUpdatePoint != nil && plan.AllowsInternet(s.Roles.SoftwareUpdatePoint.Allow)
 		}) {
 			missing = append(missing, "no internet-facing software update point")
 		}
 	case !slices.Contains(contentFeatures, feature):
-	case c.Via != "cmg":
+	case c.Via != plan.ViaCMG:
 		if !internetDP {
 			missing = append(missing, "no internet-facing distribution point")
 		}

@@ -69,7 +69,7 @@ func TestFeatureCellsFromRoles(t *testing.T) {
 		name       string
 		vars       []string
 		population string
-		feature    string
+		feature    plan.Feature
 		want       string
 	}{
 		{"ibcm internet-only, intranet SUP", nil, "kiosks", "softwareUpdates", "not available: no internet-facing software update point"},

@@ -26,17 +26,17 @@ func clientInstallation(b out, p *plan.Plan, _ emit.Options) {
 	type note struct{ population, text string }
 	var notes []note
 	for _, c := range p.Clients {
-		method := c.Install.Method + " from " + c.Install.From
+		method := string(c.Install.Method) + " from " + string(c.Install.From)
 		if plan.GroupPolicyArguments(c.Install.Method) {
 			// Nobody runs this line: say where it goes, next to the line itself.
 			method += " (the arguments go into ConfigMgrInstallation.adm)"
 		}
 		method = md(method)
-		auth := md(c.Auth + " via " + c.Via)
+		auth := md(string(c.Auth) + " via " + string(c.Via))
 		prof := profiles[c.Name]
 		if prof == nil {
 			row(b, md(c.Name), method, auth,
-				md("none: ccmsetup installs Windows clients, and this population's platform is "+c.Platform))
+				md("none: ccmsetup installs Windows clients, and this population's platform is "+string(c.Platform)))
 			continue
 		}
 		row(b, md(c.Name), method, auth, code(prof.CommandLine))

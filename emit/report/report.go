@@ -57,7 +57,9 @@ var sections = []func(b out, p *plan.Plan, o emit.Options){
 	diagram,
 }
 
-func md(s string) string   { return escape.Markdown(s) }
+// md escapes design text, plain or of an enumeration type.
+func md[S ~string](s S) string { return escape.Markdown(string(s)) }
+
 func code(s string) string { return escape.MarkdownCode(s) }
 
 // writeMD and writeCode escape a value straight into the report, for the tables with a row per
@@ -117,11 +119,11 @@ func summary(b out, p *plan.Plan, _ emit.Options) {
 		{"Site database", fmt.Sprintf("%s port %d in zone %s", code(s.Database.Server), s.Database.Port, md(s.Database.Zone))},
 		{"Client connections", fmt.Sprintf("%s; PKI client certificate when available: %s; %s", md(c.ClientConnections), yesNo(c.UsePKIClientCert), crl)},
 		{"Client ports", fmt.Sprintf("HTTP %d, HTTPS %d", s.Ports.HTTP, s.Ports.HTTPS)},
-		{"Zones", countList(len(p.Zones), names(p.Zones, func(z *plan.Zone) string { return z.Name + " (" + z.Kind + ")" }))},
+		{"Zones", countList(len(p.Zones), names(p.Zones, func(z *plan.Zone) string { return z.Name + " (" + string(z.Kind) + ")" }))},
 		{"Forests", countList(len(p.Forests), names(p.Forests, func(f *plan.Forest) string { return f.Name }))},
 		{"Site systems", systemsSummary(p)},
 		{"Publishing", countList(len(p.Publishing), names(p.Publishing, func(x *plan.Publishing) string {
-			return x.Name + " (" + x.Product + ", " + x.Mode + ")"
+			return x.Name + " (" + string(x.Product) + ", " + string(x.Mode) + ")"
 		}))},
 		{"Client populations", populationsSummary(p)},
 		{"Cloud management gateways", countList(len(p.CMGs), names(p.CMGs, func(g *plan.CMG) string {
@@ -248,7 +250,7 @@ func endpoints(b out, p *plan.Plan, _ emit.Options) {
 			b.WriteString(" (")
 			writeMD(b, e.Mode)
 			b.WriteString(")")
-		case e.Mode == "cmg":
+		case e.Mode == plan.EndpointCMG:
 			b.WriteString("cloud management gateway")
 		default:
 			b.WriteString("direct")

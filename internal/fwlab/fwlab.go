@@ -214,19 +214,19 @@ func (l *Lab) forbidden(p *plan.Plan) {
 		if zone == nil || h == any || k == AdminHostA || k == AdminHostB {
 			continue
 		}
-		if zone.Kind != "internet" {
+		if zone.Kind != plan.ZoneInternet {
 			for _, dst := range h.Addrs {
 				for _, port := range internetForbidden {
 					add(any, h, dst, port, "internet to "+k+" on "+strconv.Itoa(port))
 				}
 			}
 		}
-		if zone.Kind != "intranet" {
+		if zone.Kind != plan.ZoneIntranet {
 			continue
 		}
 		for _, k2 := range l.hostKeys() {
 			from := l.hosts[k2]
-			if z := p.Zone(from.Zone); z != nil && z.Kind == "perimeter" {
+			if z := p.Zone(from.Zone); z != nil && z.Kind == plan.ZonePerimeter {
 				for _, port := range perimeterForbidden {
 					add(from, h, h.Addrs[0], port, k2+" to "+k+" on "+strconv.Itoa(port))
 				}
@@ -297,7 +297,7 @@ func zoneIfaces(p *plan.Plan) map[string]string {
 		out[z.Name] = "z" + strconv.Itoa(i)
 	}
 	for _, fw := range p.Firewalls {
-		if fw.Declared && fw.Product == "nftables" {
+		if fw.Declared && fw.Product == plan.FirewallNftables {
 			for _, i := range fw.Interfaces {
 				out[i.Zone] = i.Name
 			}

@@ -158,7 +158,7 @@ func fail(field, fix, format string, args ...any) Result {
 // component names what is deployed at an endpoint, for messages: the proxy, the gateway, or the system.
 func component(t *target) string {
 	switch {
-	case t.route != nil && t.mode == plan.ModeBridging:
+	case t.route != nil && t.mode == string(plan.ModeBridging):
 		return fmt.Sprintf("the proxy of publishing entry %s (proxy/%s/)", t.route.Publishing, t.route.Publishing)
 	case t.cmg != nil:
 		return "cloud management gateway " + t.cmg.Name
@@ -951,7 +951,7 @@ func (pr *prober) verbs(ctx context.Context, s *state) Result {
 		return fail(field, fmt.Sprintf("make %s speak HTTP/1.1 to clients", component(t)), "%s", strings.Join(old, "; "))
 	}
 	detail := fmt.Sprintf("%s pass over HTTP/1.1", strings.Join(ok, ", "))
-	if t.route != nil && t.mode == plan.ModeBridging {
+	if t.route != nil && t.mode == string(plan.ModeBridging) {
 		resp, _, err := pr.request(ctx, s, http.MethodOptions, pathMPList, nil, nil, true)
 		if err == nil && !refusedStatus(resp.StatusCode) && resp.StatusCode != http.StatusForbidden {
 			return fail(field, fmt.Sprintf("make %s refuse the verbs the roles do not use (405), as the config ibcmc wrote does", component(t)),

@@ -159,15 +159,15 @@ clients: laptops: {join: "domain", forest: "corp.contoso.com", install: {mp: "mp
 // Both products, bridging and tunneling, pass every check.
 func TestProxyModesPass(t *testing.T) {
 	for _, product := range []string{"nginx", "haproxy"} {
-		for _, mode := range []string{plan.ModeBridging, plan.ModeTunneling} {
-			t.Run(product+"/"+mode, func(t *testing.T) {
+		for _, mode := range []plan.PublishingMode{plan.ModeBridging, plan.ModeTunneling} {
+			t.Run(product+"/"+string(mode), func(t *testing.T) {
 				t.Parallel()
 				requireTool(t, product)
 				res := testdesign.CompileOne(t, fmt.Sprintf(e2eDesign, product, mode))
 				if res.Plan == nil {
 					t.Fatalf("e2e design does not compile: %v", res.Diagnostics)
 				}
-				l := startLab(t, "e2e-"+mode, res.Plan, fault{}) // the certificates a design requests depend on its mode
+				l := startLab(t, "e2e-"+string(mode), res.Plan, fault{}) // the certificates a design requests depend on its mode
 				rep := run(t, l)
 				allPass(t, rep, nil)
 				if got := find(rep, "ibcm.contoso.com:443", probe.CheckClientAuth).Detail; mode == plan.ModeBridging && !strings.HasPrefix(got, "without a certificate refused") ||

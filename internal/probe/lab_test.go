@@ -423,7 +423,7 @@ func (l *lab) startProxy(t *testing.T, pub *plan.Publishing, certDir string, f f
 		t.Fatal(err)
 	}
 	var cfg []byte
-	name := map[string]string{"nginx": "nginx.conf", "haproxy": "haproxy.cfg"}[pub.Product]
+	name := map[plan.PublishingProduct]string{"nginx": "nginx.conf", "haproxy": "haproxy.cfg"}[pub.Product]
 	for _, file := range files {
 		if file.Path == "proxy/"+pub.Name+"/"+name {
 			cfg = file.Content

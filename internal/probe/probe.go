@@ -203,11 +203,11 @@ func targets(p *plan.Plan, o Options) ([]*target, error) {
 			return nil, &UsageError{fmt.Sprintf("client population %q is not managed on the internet (%s is %s); probe it --from intranet", pop.Name, pop.Path+".management", pop.Management)}
 		}
 		var viaCMG *plan.CMG
-		if pop != nil && pop.Via == "cmg" {
+		if pop != nil && pop.Via == plan.ViaCMG {
 			viaCMG = p.DefaultCMG(pop)
 		}
 		for _, e := range p.Endpoints {
-			if pop != nil && ((e.Mode == "cmg") != (pop.Via == "cmg") || !slices.ContainsFunc(e.Roles, func(r string) bool { return uses(pop, r) })) {
+			if pop != nil && ((e.Mode == "cmg") != (pop.Via == plan.ViaCMG) || !slices.ContainsFunc(e.Roles, func(r string) bool { return uses(pop, r) })) {
 				continue
 			}
 			if viaCMG != nil && e.Target != viaCMG.Name {
@@ -237,7 +237,7 @@ func targets(p *plan.Plan, o Options) ([]*target, error) {
 func uses(pop *plan.Population, role string) bool {
 	switch role {
 	case plan.RoleSoftwareUpdatePoint:
-		return pop.HasFeature("softwareUpdates")
+		return pop.HasFeature(plan.FeatureSoftwareUpdates)
 	case plan.RoleFallbackStatusPoint:
 		return pop.Install.FallbackStatusPoint != ""
 	}
@@ -309,11 +309,11 @@ func intranetTargets(p *plan.Plan) []*target {
 			return p.Site.Ports.HTTPS, "https"
 		}
 		if r.ManagementPoint != nil && plan.AllowsIntranet(r.ManagementPoint.Allow) {
-			port, scheme := web(r.ManagementPoint.Connections)
+			port, scheme := web(string(r.ManagementPoint.Connections))
 			add(s, port, scheme, plan.RoleManagementPoint)
 		}
 		if r.DistributionPoint != nil && plan.AllowsIntranet(r.DistributionPoint.Allow) {
-			port, scheme := web(r.DistributionPoint.Connections)
+			port, scheme := web(string(r.DistributionPoint.Connections))
 			add(s, port, scheme, plan.RoleDistributionPoint)
 		}
 		if u := r.SoftwareUpdatePoint; u != nil && plan.AllowsIntranet(u.Allow) {
