@@ -191,8 +191,11 @@ func startProxy(t *testing.T, product plan.PublishingProduct, cfg []byte, ports 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed once the process is reaped (waitErr then holds why), so both the start-up loop and the
+	// cleanup can wait on it: a channel read once would leave the cleanup waiting forever after a failed start.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -216,8 +219,8 @@ func startProxy(t *testing.T, product plan.PublishingProduct, cfg []byte, ports 
 				break
 			}
 			select {
-			case err := <-exited:
-				t.Fatalf("%s exited before listening on %d: %v\n%s", product, port, err, out.String())
+			case <-exited:
+				t.Fatalf("%s exited before listening on %d: %v\n%s", product, port, waitErr, out.String())
 			case <-time.After(5 * time.Millisecond):
 			}
 			if time.Since(start) > 5*time.Second {
