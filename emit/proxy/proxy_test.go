@@ -149,7 +149,7 @@ func TestHAProxyBridgingLines(t *testing.T) {
 		"    http-request deny deny_status 405 if ibcmc_host_2 !ibcmc_verbs_2",
 		"    use_backend ibcmc_backend_2 if ibcmc_host_2",
 		"    http-request set-header Host 'mp01.corp.contoso.com'",
-		"    http-reuse always",
+		"    http-reuse safe",
 		"    server ibcmc_2 '127.0.0.1:443' ssl crt '/etc/ibcmc/pki/edge-proxy-client.pem' ca-file '/etc/ibcmc/pki/ca-chain.pem' crl-file '/etc/ibcmc/pki/crl-chain.pem' verify required sni 'str(mp01.corp.contoso.com)' verifyhost 'mp01.corp.contoso.com' alpn http/1.1",
 	)
 }
