@@ -461,7 +461,7 @@ func admNote(args string) string {
 // end the line; a backslash before a closing quote would escape it.
 func unsafeInstallValue(v string) string {
 	for _, r := range v {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+		if escape.IsLineBreaking(r) {
 			return "contains a control character (a line break or similar)"
 		}
 		if r == '"' {

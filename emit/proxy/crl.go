@@ -41,16 +41,6 @@ func readsCRL(p *plan.Plan, routes []*plan.ProxyRoute) bool {
 	return false
 }
 
-// shQuote quotes a value as one POSIX sh word. Control characters and Unicode line separators are refused:
-// inside single quotes sh would keep them, but a line break in a path is never meant, and it would start a
-// new line in the script and in the deploy note that shows the command.
-func shQuote(s string) (string, error) {
-	if escape.OneLine(s) != s {
-		return "", fmt.Errorf("value %q has a control character or line break and cannot be written into a shell command", s)
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'", nil
-}
-
 // crlSource is one authority of the client certificate chain and the HTTP URLs its CRL is published at.
 type crlSource struct {
 	name string
@@ -73,7 +63,7 @@ func crlSources(p *plan.Plan) []crlSource {
 func refreshCRLScript(p *plan.Plan, o emit.Options, pub *plan.Publishing) (string, error) {
 	var errs []error
 	q := func(s string) string {
-		v, err := shQuote(s)
+		v, err := escape.Sh(s)
 		if err != nil {
 			errs = append(errs, err)
 		}

@@ -18,7 +18,7 @@ import (
 func deployNote(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*plan.ProxyRoute, config string) (string, error) {
 	var errs []error
 	sh := func(s string) string {
-		v, err := shQuote(s)
+		v, err := escape.Sh(s)
 		if err != nil {
 			errs = append(errs, err)
 		}

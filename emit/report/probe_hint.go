@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ibcmc/ibcmc/internal/escape"
 	"github.com/ibcmc/ibcmc/internal/probe"
 	"github.com/ibcmc/ibcmc/plan"
 )
@@ -18,7 +19,7 @@ func probeHint(b out, p *plan.Plan) {
 		"certificates and a client certificate of a managed client (`ibcmc probe --help` describes each check):\n\n")
 	cmd := []string{"ibcmc", "probe"}
 	for _, s := range p.Sources {
-		cmd = append(cmd, shellWord(s))
+		cmd = append(cmd, escape.ShWord(s))
 	}
 	cmd = append(cmd, "--ca", "CA-CERTS.pem", "--client-cert", "CLIENT.pem", "--client-key", "CLIENT.key")
 	writeCode(b, strings.Join(cmd, " "))
@@ -30,12 +31,4 @@ func probeHint(b out, p *plan.Plan) {
 		writeMD(b, strings.Join(probe.ChecksFor(p, e), ", "))
 		b.WriteString("\n")
 	}
-}
-
-// shellWord quotes a design file name for a POSIX shell when it needs it.
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-+:@%,=") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

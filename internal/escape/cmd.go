@@ -34,7 +34,7 @@ func CmdNestedArg(v string) (string, error) {
 
 func cmdArg(v, quote string) (string, error) {
 	for _, r := range v {
-		if isControl(r) {
+		if IsLineBreaking(r) {
 			return "", fmt.Errorf("value %q contains a control character", v)
 		}
 		if r == '"' {

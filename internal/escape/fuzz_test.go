@@ -54,7 +54,7 @@ func cmdPercent(line string) (string, error) {
 func cmdUnquoted(line string) error {
 	quoted := false
 	for i, r := range line {
-		if isControl(r) {
+		if IsLineBreaking(r) {
 			return fmt.Errorf("control character %q at byte %d ends the command", r, i)
 		}
 		switch {
@@ -126,7 +126,7 @@ func argv(line string) []string {
 // cmdRefusable reports why CmdArg may refuse v; "" when it must not.
 func cmdRefusable(v string) string {
 	for _, r := range v {
-		if isControl(r) {
+		if IsLineBreaking(r) {
 			return "control character"
 		}
 		if r == '"' {
@@ -205,7 +205,7 @@ func FuzzCmd(f *testing.F) {
 		// A REM comment stays one line, expands to the text it was given, and cannot continue onto the
 		// next line with a trailing caret.
 		line := "REM " + CmdComment(v)
-		if strings.IndexFunc(line, isControl) >= 0 {
+		if strings.IndexFunc(line, IsLineBreaking) >= 0 {
 			t.Fatalf("comment %q holds a control character", line)
 		}
 		expanded, err := cmdPercent(line)
@@ -473,7 +473,7 @@ func unwrap(s, quote string) (string, bool) {
 	return s[len(quote) : len(s)-len(quote)], true
 }
 
-func hasControl(s string) bool { return strings.IndexFunc(s, isControl) >= 0 }
+func hasControl(s string) bool { return strings.IndexFunc(s, IsLineBreaking) >= 0 }
 
 // checkQuoted requires a quoting function either to refuse v for a reason it documents, or to produce a
 // one-line token that reads back as v.

@@ -10,7 +10,7 @@ func HAProxy(s string) (string, error) {
 		return "", fmt.Errorf("empty value cannot be written to an HAProxy config")
 	}
 	for _, r := range s {
-		if isControl(r) {
+		if IsLineBreaking(r) {
 			return "", fmt.Errorf("value %q holds a control character; HAProxy configs cannot carry it", s)
 		}
 		if r == '\'' {

@@ -16,7 +16,7 @@ func INF(s string) (string, error) {
 // AppendINF appends INF(s) to dst, for a file written into a buffer.
 func AppendINF(dst []byte, s string) ([]byte, error) {
 	for _, r := range s {
-		if isControl(r) {
+		if IsLineBreaking(r) {
 			return dst, fmt.Errorf("value %q holds a control character; an INF file cannot carry it", s)
 		}
 	}

@@ -111,14 +111,17 @@ func OneLine(s string) string {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if isLineBreaking(r) {
+		if IsLineBreaking(r) {
 			return ' '
 		}
 		return r
 	}, s)
 }
 
-func isLineBreaking(r rune) bool {
+// IsLineBreaking reports a character that can end a line in some artifact format or viewer: a C0 control,
+// DEL, NEL or a Unicode line or paragraph separator. Every escaper and every check of design values that
+// must stay on one line uses it.
+func IsLineBreaking(r rune) bool {
 	return r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085'
 }
 
@@ -131,7 +134,7 @@ func OneLineTail(b []byte, start int) []byte {
 	if i == len(tail) {
 		return b
 	}
-	if rest := tail[i:]; utf8.Valid(rest) && bytes.IndexFunc(rest, isLineBreaking) < 0 {
+	if rest := tail[i:]; utf8.Valid(rest) && bytes.IndexFunc(rest, IsLineBreaking) < 0 {
 		return b
 	}
 	return append(b[:start], OneLine(string(tail))...)
@@ -144,7 +147,7 @@ func oneLine(s string) bool {
 		return true
 	}
 	rest := s[i:]
-	return utf8.ValidString(rest) && strings.IndexFunc(rest, isLineBreaking) < 0
+	return utf8.ValidString(rest) && strings.IndexFunc(rest, IsLineBreaking) < 0
 }
 
 // Most text is printable ASCII (' ' to '~'), which OneLine never changes: printablePrefix finds the length

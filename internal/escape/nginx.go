@@ -13,7 +13,7 @@ func Nginx(s string) (string, error) {
 		return "", fmt.Errorf("empty value cannot be written to an nginx config")
 	}
 	for _, r := range s {
-		if isControl(r) {
+		if IsLineBreaking(r) {
 			return "", fmt.Errorf("value %q holds a control character; nginx configs cannot carry it", s)
 		}
 		if r == '$' {
@@ -21,10 +21,6 @@ func Nginx(s string) (string, error) {
 		}
 	}
 	return `"` + nginxQuote.Replace(s) + `"`, nil
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || r == '\u0085' || r == '\u2028' || r == '\u2029'
 }
 
 // nginxQuote is built once: a strings.Replacer is costly to construct and safe for concurrent use.

@@ -15,7 +15,7 @@ func OpenSSL(s string) (string, error) {
 	}
 	plain := true
 	for _, r := range s {
-		if isControl(r) {
+		if IsLineBreaking(r) {
 			return "", fmt.Errorf("value %q holds a control character; an OpenSSL config cannot carry it", s)
 		}
 		if !opensslPlain(r) {

@@ -1,18 +1,18 @@
-package proxy
+package escape
 
 import (
 	"os/exec"
 	"testing"
 )
 
-// shQuote keeps every value one literal word for sh, whatever it contains, and refuses control characters.
-func TestShQuote(t *testing.T) {
+// Sh keeps every value one literal word for sh, whatever it contains, and refuses control characters.
+func TestSh(t *testing.T) {
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Fatal(err) // POSIX systems always have sh; the CRL script needs it anyway
 	}
 	for _, v := range []string{"", "plain", "it's", "''", `a\'b`, "$(touch pwned)", "`id`", "a b;c|d&e", `"$HOME"`, "*?[x]{a,b}~", "#not a comment", "ünïcödé"} {
-		q, err := shQuote(v)
+		q, err := Sh(v)
 		if err != nil {
 			t.Fatalf("%q: %v", v, err)
 		}
@@ -25,7 +25,7 @@ func TestShQuote(t *testing.T) {
 		}
 	}
 	for _, v := range []string{"a\nb", "a\rb", "a\x00b", "a\tb", "a\x7fb", "a\u2028b", "a\u2029b", "a\u0085b"} {
-		if q, err := shQuote(v); err == nil {
+		if q, err := Sh(v); err == nil {
 			t.Errorf("%q accepted as %s", v, q)
 		}
 	}
