@@ -69,30 +69,11 @@ type psParse struct {
 	} `json:"problems"`
 }
 
-// nodeTools is the directory .ci/install-node-tools.sh installs the npm tools into.
-func nodeTools(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("IBCMC_NODE_TOOLS")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			testtool.Missing(t, "no home directory to find the npm tools in (set IBCMC_NODE_TOOLS)")
-		}
-		dir = filepath.Join(home, ".cache", "ibcmc", "node-tools")
-	}
-	for _, m := range []string{"tree-sitter", "tree-sitter-powershell"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", m, "package.json")); err != nil {
-			testtool.Missing(t, "npm module "+m+" is not installed in "+dir+" (run .ci/install-node-tools.sh)")
-		}
-	}
-	return dir
-}
-
 // parsePowerShell runs the grammar over the scripts (file name → content) and returns the result per name.
 func parsePowerShell(t *testing.T, scripts map[string]string) map[string]psParse {
 	t.Helper()
 	node := testtool.Require(t, "node")
-	tools := nodeTools(t)
+	tools := testtool.NodeTools(t, "tree-sitter", "tree-sitter-powershell")
 	dir := t.TempDir()
 	script := filepath.Join(dir, "parse.mjs")
 	if err := os.WriteFile(script, []byte(psParseScript), 0o644); err != nil {

@@ -195,7 +195,7 @@ func forgedCRL(t *testing.T, ca *labpki.CA) []byte {
 // refresh-crl.sh run against the lab PKI's CRLs served over HTTP: it builds the combined file nginx reads,
 // reloads only on a change, and never installs an expired, forged, missing or unchecked CRL.
 func TestRefreshCRLScript(t *testing.T) {
-	nginx := requireTool(t, "nginx")
+	nginx := testtool.RequireProxy(t, "nginx")
 	testtool.Require(t, "openssl")
 	testtool.Require(t, "curl")
 

@@ -27,6 +27,7 @@ import (
 	"github.com/ibcmc/ibcmc/emit"
 	"github.com/ibcmc/ibcmc/emit/labpki"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -176,11 +177,11 @@ func startProxy(t *testing.T, product plan.PublishingProduct, cfg []byte, ports 
 	var cmd *exec.Cmd
 	switch product {
 	case "nginx":
-		bin := requireTool(t, "nginx")
+		bin := testtool.RequireProxy(t, "nginx")
 		path := nginxRuntime(t, cfg, dir)
 		cmd = exec.Command(bin, "-p", dir, "-c", path, "-g", "daemon off;")
 	default:
-		bin := requireTool(t, "haproxy")
+		bin := testtool.RequireProxy(t, "haproxy")
 		path := haproxyRuntime(t, cfg, dir)
 		cmd = exec.Command(bin, "-db", "-f", path)
 	}
@@ -428,7 +429,7 @@ func TestEndToEnd(t *testing.T) {
 	for _, product := range []plan.PublishingProduct{plan.PublishingNginx, plan.PublishingHAProxy} {
 		for _, mode := range []plan.PublishingMode{plan.ModeBridging, plan.ModeTunneling, plan.ModePortForwarding} {
 			t.Run(string(product)+"/"+string(mode), func(t *testing.T) {
-				requireTool(t, string(product))
+				testtool.RequireProxy(t, string(product))
 				e := startE2E(t, product, mode)
 				start := time.Now()
 				e.verbs(t)

@@ -17,18 +17,6 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// requireTool is testtool.Require, plus nginx's stream module, which tunneling and forwarding configs load.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path := testtool.Require(t, name)
-	if name == "nginx" {
-		if _, err := os.Stat("/usr/lib/nginx/modules/ngx_stream_module.so"); err != nil {
-			testtool.Missing(t, "nginx's stream module is not installed (libnginx-mod-stream)")
-		}
-	}
-	return path
-}
-
 // built is an output directory holding the lab PKI and the proxy configs of a plan.
 type built struct {
 	dir   string
@@ -148,7 +136,7 @@ func loopback(t *testing.T, cfg []byte, re *regexp.Regexp, to string) []byte {
 // checkNginx runs nginx -t on a config; it fails the test with nginx's own words.
 func checkNginx(t *testing.T, cfg []byte) {
 	t.Helper()
-	bin := requireTool(t, "nginx")
+	bin := testtool.RequireProxy(t, "nginx")
 	dir := t.TempDir()
 	path := nginxRuntime(t, cfg, dir)
 	out, err := exec.Command(bin, "-t", "-q", "-p", dir, "-c", path).CombinedOutput()
@@ -160,7 +148,7 @@ func checkNginx(t *testing.T, cfg []byte) {
 // checkHAProxy runs haproxy -c on a config.
 func checkHAProxy(t *testing.T, cfg []byte) {
 	t.Helper()
-	bin := requireTool(t, "haproxy")
+	bin := testtool.RequireProxy(t, "haproxy")
 	dir := t.TempDir()
 	path := haproxyRuntime(t, cfg, dir)
 	out, err := exec.Command(bin, "-c", "-q", "-f", path).CombinedOutput()

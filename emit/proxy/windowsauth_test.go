@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ibcmc/ibcmc/emit/labpki"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -237,7 +238,7 @@ func TestWindowsAuthThroughProxies(t *testing.T) {
 	for _, product := range []plan.PublishingProduct{plan.PublishingNginx, plan.PublishingHAProxy} {
 		for _, mode := range []plan.PublishingMode{plan.ModeBridging, plan.ModeTunneling, plan.ModePortForwarding} {
 			t.Run(string(product)+"/"+string(mode), func(t *testing.T) {
-				requireTool(t, string(product))
+				testtool.RequireProxy(t, string(product))
 				e := startE2EWith(t, product, mode, startNTLMMP, nil)
 				a := dialAuth(t, e.lab, e.httpsPort, "ibcm.contoso.com")
 				fail, got := a.handshake()
@@ -276,7 +277,7 @@ func TestWindowsAuthThroughProxies(t *testing.T) {
 // user would answer the next client's request as that user. One worker process makes the pool's reuse
 // deterministic; with several, the same happens whenever two clients land on one worker.
 func TestNginxBridgingWouldLendAnAuthenticatedConnection(t *testing.T) {
-	requireTool(t, "nginx")
+	testtool.RequireProxy(t, "nginx")
 	passAuthorization := func(cfg []byte) []byte {
 		const off = "            proxy_pass_request_headers off;\n"
 		if !bytes.Contains(cfg, []byte(off)) || !bytes.Contains(cfg, []byte("worker_processes auto;\n")) {

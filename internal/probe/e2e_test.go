@@ -13,6 +13,7 @@ import (
 
 	"github.com/ibcmc/ibcmc/internal/probe"
 	"github.com/ibcmc/ibcmc/internal/testdesign"
+	"github.com/ibcmc/ibcmc/internal/testtool"
 	"github.com/ibcmc/ibcmc/plan"
 )
 
@@ -162,7 +163,7 @@ func TestProxyModesPass(t *testing.T) {
 		for _, mode := range []plan.PublishingMode{plan.ModeBridging, plan.ModeTunneling} {
 			t.Run(product+"/"+string(mode), func(t *testing.T) {
 				t.Parallel()
-				requireTool(t, product)
+				testtool.RequireProxy(t, product)
 				res := testdesign.CompileOne(t, fmt.Sprintf(e2eDesign, product, mode))
 				if res.Plan == nil {
 					t.Fatalf("e2e design does not compile: %v", res.Diagnostics)
@@ -189,7 +190,7 @@ var (
 
 // Each fault of a deployment fails exactly its own check, with a message that says what is wrong.
 func TestFaults(t *testing.T) {
-	requireTool(t, "nginx")
+	testtool.RequireProxy(t, "nginx")
 	const mp, sup, supTLS, fsp = "ibcm.fabrikam.com:443", "ibcm.fabrikam.com:8530", "ibcm.fabrikam.com:8531", "fsp.fabrikam.com:80"
 	cases := []struct {
 		name  string

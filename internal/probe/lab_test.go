@@ -38,18 +38,6 @@ import (
 	"github.com/ibcmc/ibcmc/plan"
 )
 
-// requireTool is testtool.Require, plus nginx's stream module, which tunneling and forwarding configs load.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path := testtool.Require(t, name)
-	if name == "nginx" {
-		if _, err := os.Stat("/usr/lib/nginx/modules/ngx_stream_module.so"); err != nil {
-			testtool.Missing(t, "nginx's stream module is not installed (libnginx-mod-stream)")
-		}
-	}
-	return path
-}
-
 // A lab PKI is built once per design (and mode): RSA key generation dominates the run time. The fault
 // cases issue their own certificates from its CAs.
 var (
@@ -455,7 +443,7 @@ func (l *lab) startProxy(t *testing.T, pub *plan.Publishing, certDir string, f f
 	dir := t.TempDir()
 	var cmd *exec.Cmd
 	if pub.Product == "nginx" {
-		bin := requireTool(t, "nginx")
+		bin := testtool.RequireProxy(t, "nginx")
 		for _, d := range []string{"logs", "tmp"} {
 			if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 				t.Fatal(err)
@@ -478,7 +466,7 @@ func (l *lab) startProxy(t *testing.T, pub *plan.Publishing, certDir string, f f
 		writeFile(t, path, relocate(t, cfg, repl))
 		cmd = exec.Command(bin, "-p", dir, "-c", path, "-g", "daemon off;")
 	} else {
-		bin := requireTool(t, "haproxy")
+		bin := testtool.RequireProxy(t, "haproxy")
 		repl := map[string]string{"    log /dev/log local0": "    log stderr format short local0 notice"}
 		if os.Geteuid() != 0 {
 			repl["    user haproxy"] = "    # user haproxy (not root)"

@@ -35,3 +35,36 @@ func Missing(t testing.TB, what string) {
 	}
 	t.Skip(what)
 }
+
+// RequireProxy is Require for a reverse proxy, plus nginx's stream module, which the tunneling and
+// port-forwarding configs load.
+func RequireProxy(t testing.TB, name string) string {
+	t.Helper()
+	path := Require(t, name)
+	if name == "nginx" {
+		if _, err := os.Stat("/usr/lib/nginx/modules/ngx_stream_module.so"); err != nil {
+			Missing(t, "nginx's stream module is not installed (libnginx-mod-stream)")
+		}
+	}
+	return path
+}
+
+// NodeTools is the directory .ci/install-node-tools.sh installs the npm tools into
+// ($IBCMC_NODE_TOOLS, default ~/.cache/ibcmc/node-tools), after checking the named modules are there.
+func NodeTools(t testing.TB, modules ...string) string {
+	t.Helper()
+	dir := os.Getenv("IBCMC_NODE_TOOLS")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			Missing(t, "no home directory to find the npm tools in (set IBCMC_NODE_TOOLS)")
+		}
+		dir = filepath.Join(home, ".cache", "ibcmc", "node-tools")
+	}
+	for _, m := range modules {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", m, "package.json")); err != nil {
+			Missing(t, "npm module "+m+" is not installed in "+dir+" (run .ci/install-node-tools.sh)")
+		}
+	}
+	return dir
+}

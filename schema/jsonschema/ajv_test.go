@@ -13,25 +13,6 @@ import (
 	"github.com/ibcmc/ibcmc/internal/testtool"
 )
 
-// nodeTools is the directory .ci/install-node-tools.sh installs the npm tools into.
-func nodeTools(t *testing.T, modules ...string) string {
-	t.Helper()
-	dir := os.Getenv("IBCMC_NODE_TOOLS")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			testtool.Missing(t, "no home directory to find the npm tools in (set IBCMC_NODE_TOOLS)")
-		}
-		dir = filepath.Join(home, ".cache", "ibcmc", "node-tools")
-	}
-	for _, m := range modules {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", m, "package.json")); err != nil {
-			testtool.Missing(t, "npm module "+m+" is not installed in "+dir+" (run .ci/install-node-tools.sh)")
-		}
-	}
-	return dir
-}
-
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
@@ -47,7 +28,7 @@ var ajvVerdict = regexp.MustCompile(`(?m)^(\S+) (valid|invalid)$`)
 // accepts the JSON and YAML form of every example and refuses every bad input.
 func TestAjvCLI(t *testing.T) {
 	node := testtool.Require(t, "node")
-	tools := nodeTools(t, "ajv-cli", "ajv")
+	tools := testtool.NodeTools(t, "ajv-cli", "ajv")
 	ajv := []string{filepath.Join(tools, "node_modules", "ajv-cli", "dist", "index.js"), "--spec=draft2020", "--strict=true"}
 	dir := t.TempDir()
 	schemaFile := writeFile(t, dir, "design.schema.json", string(schemaBytes(t)))
@@ -129,7 +110,7 @@ console.log(JSON.stringify({ checked: corpus.length, differ }));
 // on the same corpus the Go validator is checked on.
 func TestAjvPatternsAgreeWithCUE(t *testing.T) {
 	node := testtool.Require(t, "node")
-	tools := nodeTools(t, "ajv")
+	tools := testtool.NodeTools(t, "ajv")
 	dir := t.TempDir()
 	cases := corpus(t, 3000)
 	data, err := json.Marshal(cases)
