@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -185,51 +184,11 @@ func startProxy(t *testing.T, product plan.PublishingProduct, cfg []byte, ports 
 		path := haproxyRuntime(t, cfg, dir)
 		cmd = exec.Command(bin, "-db", "-f", path)
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// exited is closed once the process is reaped (waitErr then holds why), so both the start-up loop and the
-	// cleanup can wait on it: a channel read once would leave the cleanup waiting forever after a failed start.
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("%s output:\n%s", product, out.String())
-			if logs, err := os.ReadFile(filepath.Join(dir, "logs", "error.log")); err == nil {
-				t.Logf("nginx error.log:\n%s", logs)
-			}
+	testtool.StartServer(t, string(product), cmd, "127.0.0.1", ports, 5*time.Second, func() {
+		if logs, err := os.ReadFile(filepath.Join(dir, "logs", "error.log")); err == nil {
+			t.Logf("nginx error.log:\n%s", logs)
 		}
 	})
-	for _, port := range ports {
-		for {
-			c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 100*time.Millisecond)
-			if err == nil {
-				c.Close()
-				break
-			}
-			select {
-			case <-exited:
-				t.Fatalf("%s exited before listening on %d: %v\n%s", product, port, waitErr, out.String())
-			case <-time.After(5 * time.Millisecond):
-			}
-			if time.Since(start) > 5*time.Second {
-				t.Fatalf("%s does not listen on %d after 5s\n%s", product, port, out.String())
-			}
-		}
-	}
-	t.Logf("%s accepting after %v", product, time.Since(start).Round(time.Millisecond))
 }
 
 // writeLab writes the shared lab PKI under dir and returns its certificate directory.

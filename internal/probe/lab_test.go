@@ -26,7 +26,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -476,51 +475,11 @@ func (l *lab) startProxy(t *testing.T, pub *plan.Publishing, certDir string, f f
 		writeFile(t, path, relocate(t, cfg, repl))
 		cmd = exec.Command(bin, "-db", "-f", path)
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// Wait returns even if a straggler in the process group still holds the output pipe.
-	cmd.WaitDelay = 2 * time.Second
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// done closes when the proxy has exited, so both the wait for its ports and the cleanup can see it.
-	done := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("%s output:\n%s", pub.Product, out.String())
-			if logs, err := os.ReadFile(filepath.Join(dir, "logs", "error.log")); err == nil {
-				t.Logf("nginx error.log:\n%s", logs)
-			}
+	testtool.StartServer(t, string(pub.Product), cmd, l.addr, listens, 10*time.Second, func() {
+		if logs, err := os.ReadFile(filepath.Join(dir, "logs", "error.log")); err == nil {
+			t.Logf("nginx error.log:\n%s", logs)
 		}
 	})
-	for _, port := range listens {
-		for {
-			c, err := net.DialTimeout("tcp", net.JoinHostPort(l.addr, strconv.Itoa(port)), 100*time.Millisecond)
-			if err == nil {
-				c.Close()
-				break
-			}
-			select {
-			case <-done:
-				t.Fatalf("%s exited before listening on %d: %v", pub.Product, port, waitErr)
-			case <-time.After(5 * time.Millisecond):
-			}
-			if time.Since(start) > 10*time.Second {
-				t.Fatalf("%s does not listen on %d after 10s", pub.Product, port)
-			}
-		}
-	}
 }
 
 // relocate rewrites the runtime paths of an emitted config into a private directory; every line it replaces
