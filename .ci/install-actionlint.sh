@@ -3,17 +3,14 @@
 # actionlint at the version the test pins (a Go module, fetched into the module cache here so the test
 # only builds it) and shellcheck, which actionlint runs on every `run:` script. Idempotent.
 set -euo pipefail
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
 version=$(sed -n 's/^const actionlintVersion = "\(v[0-9.]*\)"$/\1/p' cmd/ibcmc/ci_recipe_test.go)
 [ -n "$version" ] || { echo "install-actionlint: no actionlintVersion in cmd/ibcmc/ci_recipe_test.go" >&2; exit 1; }
 
-if ! command -v shellcheck >/dev/null 2>&1; then
-	sudo=""
-	[ "$(id -u)" = 0 ] || sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends shellcheck
-fi
+command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
 shellcheck --version >/dev/null
 
 # Build it once into a throwaway directory: this downloads the module and warms the build cache.

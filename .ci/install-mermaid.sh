@@ -6,6 +6,8 @@
 # Versions are pinned; a rerun with everything in place does nothing. Needs Node.js 20 or later (installed
 # from Debian when missing).
 set -euo pipefail
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 dir=${IBCMC_MERMAID:-$HOME/.cache/ibcmc/mermaid}
 # name@version, one a line: the only place the versions are written. mermaid is pinned beside mermaid-cli so
@@ -16,44 +18,15 @@ pins=(
 	puppeteer@24.43.1
 )
 
-sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
 need=()
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # Labels are measured in the browser: without a font every label has the same width and the layout differs.
 fc-list 2>/dev/null | grep -q . || need+=(fonts-dejavu-core)
-if [ ${#need[@]} -gt 0 ]; then
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
-major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$major" -lt 20 ]; then
-	echo "install-mermaid: Node.js $(node --version) is too old; mermaid-cli needs Node.js 20 or later" >&2
-	exit 1
-fi
-
-installed() { # name version: is exactly that version installed?
-	local pj="$dir/node_modules/$1/package.json"
-	[ -f "$pj" ] && [ "$(node -p "require('$pj').version")" = "$2" ]
-}
-missing=0
-for pin in "${pins[@]}"; do
-	installed "${pin%@*}" "${pin##*@}" || missing=1
-done
-if [ "$missing" = 1 ]; then
-	mkdir -p "$dir"
-	printf '{"name":"ibcmc-mermaid","private":true}\n' >"$dir/package.json"
-	# Puppeteer would download its own Chrome; the Debian chromium is used instead.
-	PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "${pins[@]}"
-fi
-for pin in "${pins[@]}"; do
-	if ! installed "${pin%@*}" "${pin##*@}"; then
-		echo "install-mermaid: $pin did not install into $dir" >&2
-		exit 1
-	fi
-done
+apt_install "${need[@]}"
+# Puppeteer would download its own Chrome; the Debian chromium is used instead.
+PUPPETEER_SKIP_DOWNLOAD=1 npm_pins install-mermaid "$dir" "${pins[@]}"
 # mermaid-cli must render with the pinned mermaid, not a copy of its own.
 nested="$dir/node_modules/@mermaid-js/mermaid-cli/node_modules/mermaid"
 if [ -e "$nested" ]; then
