@@ -155,6 +155,11 @@ func (versionCmd) Run(e *env) error {
 // command (guard).
 func compile(e *env, paths []string) (*compiler.Result, error) {
 	e.stage.set("evaluating " + strings.Join(paths, " "))
+	return compileFiles(paths)
+}
+
+// compileFiles runs the compiler and maps its usage errors to exit 2.
+func compileFiles(paths []string) (*compiler.Result, error) {
 	res, err := compiler.Compile(paths, compiler.Options{})
 	if err != nil {
 		var ue *compiler.UsageError

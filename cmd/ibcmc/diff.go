@@ -140,15 +140,7 @@ func compileSide(arg string) (*compiler.Result, error) {
 		return nil, err
 	}
 	defer cleanup()
-	res, err := compiler.Compile([]string{path}, compiler.Options{})
-	if err != nil {
-		var ue *compiler.UsageError
-		if errors.As(err, &ue) {
-			return nil, &exitError{code: exitUsage, msg: ue.Error()}
-		}
-		return nil, err
-	}
-	return res, nil
+	return compileFiles([]string{path})
 }
 
 // resolveDesign returns a file to compile: the argument itself when it exists, or, for REV:PATH, the file
