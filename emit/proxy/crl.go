@@ -41,6 +41,18 @@ func readsCRL(p *plan.Plan, routes []*plan.ProxyRoute) bool {
 	return false
 }
 
+// shWords quotes design values for sh while a text is composed and keeps the first value it had to refuse,
+// which fails the artifact once the text is done.
+type shWords struct{ err error }
+
+func (w *shWords) quote(s string) string {
+	v, err := escape.Sh(s)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return v
+}
+
 // crlSource is one authority of the client certificate chain and the HTTP URLs its CRL is published at.
 type crlSource struct {
 	name string
@@ -61,14 +73,8 @@ func crlSources(p *plan.Plan) []crlSource {
 // HAProxy read the file at start and reload only, and refuse every client once a CRL in it expires, so a
 // file that is stale, incomplete or not signed by the chain is never installed.
 func refreshCRLScript(p *plan.Plan, o emit.Options, pub *plan.Publishing) (string, error) {
-	var errs []error
-	q := func(s string) string {
-		v, err := escape.Sh(s)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
+	var words shWords
+	q := words.quote
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n")
 	b.WriteString(emit.Provenance(emit.Hash, p, o))
@@ -99,8 +105,8 @@ func refreshCRLScript(p *plan.Plan, o emit.Options, pub *plan.Publishing) (strin
 		b.WriteString("\n")
 	}
 	b.WriteString(crlScriptInstall)
-	if len(errs) > 0 {
-		return "", errs[0]
+	if words.err != nil {
+		return "", words.err
 	}
 	return b.String(), nil
 }

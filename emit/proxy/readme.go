@@ -16,14 +16,8 @@ import (
 // to make them from the enterprise CA, how to check, reload and keep the CRLs current. Design values are
 // escaped for Markdown in prose and tables, and quoted for sh inside command blocks.
 func deployNote(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*plan.ProxyRoute, config string) (string, error) {
-	var errs []error
-	sh := func(s string) string {
-		v, err := escape.Sh(s)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
+	var words shWords
+	sh := words.quote
 	md, code := escape.Markdown, escape.MarkdownCode
 	var b strings.Builder
 	noteHeader(&b, p, o, pub, routes)
@@ -178,8 +172,8 @@ func deployNote(p *plan.Plan, o emit.Options, pub *plan.Publishing, routes []*pl
 		}
 	}
 	fmt.Fprintf(&b, "Proxy requirements (verbs, headers, SSL bridging and tunneling): %s\n", learn.PlanIBCM)
-	if len(errs) > 0 {
-		return "", errs[0]
+	if words.err != nil {
+		return "", words.err
 	}
 	return b.String(), nil
 }
