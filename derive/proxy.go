@@ -92,15 +92,13 @@ func ProxyRoutes(p *plan.Plan) {
 	})
 }
 
-// bindsBackendConnections reports whether a bridging product can keep one backend connection for one client
-// connection once Windows authentication starts on it, which NTLM and Negotiate need: the management point
-// authenticates the TCP connection, not each request. HAProxy marks such a connection private (a 401 with
-// WWW-Authenticate NTLM or Negotiate). Open-source nginx pools upstream connections across clients, so
-// credentials must not pass through it: a connection the management point authenticated for one user
-// would serve the next client as that user (rule IB409 warns instead). A product ibcmc does not configure
-// ("other") is described by what the management point needs.
+// bindsBackendConnections: the Authorization header passes where Windows authentication can work through
+// the proxy (plan.PublishingProduct.BindsBackendConnections), and through a product ibcmc does not configure
+// ("other"), which is described by what the management point needs (rule IB409 says what to check). Never
+// through nginx, which would serve the next client as the user a pooled connection was authenticated for.
 func bindsBackendConnections(product plan.PublishingProduct) bool {
-	return product != plan.PublishingNginx
+	binds, known := product.BindsBackendConnections()
+	return binds || !known
 }
 
 // routePolicy is the union of the verbs and headers of the roles served on one host and port, in a fixed

@@ -101,6 +101,22 @@ const (
 	PublishingOther   PublishingProduct = "other" // rules and report only, no config
 )
 
+// BindsBackendConnections says whether SSL bridging on the product can keep one backend connection for one
+// client connection once Windows authentication starts on it, which NTLM and Negotiate need: the management
+// point authenticates the TCP connection, not each request. HAProxy marks such a connection private (a 401
+// with WWW-Authenticate NTLM or Negotiate); open-source nginx pools upstream connections across clients, so a
+// connection authenticated for one user would serve the next client as that user. For a product ibcmc does
+// not configure ("other") it cannot know: known is false.
+func (p PublishingProduct) BindsBackendConnections() (binds, known bool) {
+	switch p {
+	case PublishingNginx:
+		return false, true
+	case PublishingOther:
+		return false, false
+	}
+	return true, true
+}
+
 // PublishingMode is publishing.*.mode.
 type PublishingMode string
 

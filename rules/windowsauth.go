@@ -56,7 +56,8 @@ func checkBridgingWindowsAuth(p *plan.Plan, r *Reporter) {
 		return
 	}
 	for _, pub := range p.Publishing {
-		if pub.Mode != plan.ModeBridging || (pub.Product != plan.PublishingNginx && pub.Product != plan.PublishingOther) {
+		binds, known := pub.Product.BindsBackendConnections()
+		if pub.Mode != plan.ModeBridging || binds {
 			continue
 		}
 		var mps []string
@@ -73,7 +74,7 @@ func checkBridgingWindowsAuth(p *plan.Plan, r *Reporter) {
 			continue
 		}
 		path := plan.Join(pub.Path, "product")
-		if pub.Product == plan.PublishingNginx {
+		if known {
 			r.Warn(path, `use product "haproxy" or mode "sslTunneling", or remove userPolicy from the populations' features`,
 				"publishing entry %q bridges SSL on nginx to management point(s) %s; nginx cannot keep one backend connection per client connection, so the Windows authentication (NTLM) of user policy fails through it and population(s) %s get device policy only from the internet",
 				pub.Name, quotedList(mps), quotedList(pops))
