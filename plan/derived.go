@@ -228,3 +228,27 @@ const (
 	EKUServerAuth = "1.3.6.1.5.5.7.3.1"
 	EKUClientAuth = "1.3.6.1.5.5.7.3.2"
 )
+
+// EKUName is an extended key usage ibcmc requests as Windows shows it ("Server Authentication"), or "" for
+// any other OID.
+func EKUName(oid string) string {
+	switch oid {
+	case EKUServerAuth:
+		return "Server Authentication"
+	case EKUClientAuth:
+		return "Client Authentication"
+	}
+	return ""
+}
+
+// EKULabel is an extended key usage for people: "Server Authentication (1.3.6.1.5.5.7.3.1)", or the bare
+// OID of one ibcmc does not request. The known ones are constants, so no string is made per use.
+func EKULabel(oid string) string {
+	switch oid {
+	case EKUServerAuth:
+		return "Server Authentication (" + EKUServerAuth + ")"
+	case EKUClientAuth:
+		return "Client Authentication (" + EKUClientAuth + ")"
+	}
+	return oid
+}

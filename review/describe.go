@@ -280,12 +280,6 @@ func paramText(x plan.Param) string {
 	return x.Name + sep + v
 }
 
-// ekuWords names the extended key usages ibcmc requests; any other shows as its OID.
-var ekuWords = map[string]string{
-	plan.EKUServerAuth: "Server Authentication",
-	plan.EKUClientAuth: "Client Authentication",
-}
-
 func certEntity(c *plan.CertRequest) entity {
 	what := c.Description
 	if what == "" {
@@ -297,11 +291,7 @@ func certEntity(c *plan.CertRequest) entity {
 	}
 	ekus := make([]string, len(c.EKUs))
 	for i, oid := range c.EKUs {
-		if w, ok := ekuWords[oid]; ok {
-			ekus[i] = w + " (" + oid + ")"
-		} else {
-			ekus[i] = oid
-		}
+		ekus[i] = plan.EKULabel(oid)
 	}
 	a := make(attrs, 0, 15)
 	a.add("for", c.Subject)

@@ -47,10 +47,10 @@ func CNF(p *plan.Plan, o emit.Options, r *plan.CertRequest) (string, error) {
 	return string(b), err
 }
 
-// ekuNames are the extended key usages' names, as Windows shows them and as OpenSSL spells them.
-var ekuNames = map[string]struct{ windows, openssl string }{
-	plan.EKUServerAuth: {"Server Authentication", "serverAuth"},
-	plan.EKUClientAuth: {"Client Authentication", "clientAuth"},
+// opensslEKU are the extended key usages as OpenSSL spells them (plan.EKUName gives Windows' names).
+var opensslEKU = map[string]string{
+	plan.EKUServerAuth: "serverAuth",
+	plan.EKUClientAuth: "clientAuth",
 }
 
 // hashes are the request signature hashes both certreq and OpenSSL know by these names.
@@ -178,7 +178,7 @@ func (w *writer) inf(r *plan.CertRequest) ([]byte, error) {
 	t.Line()
 	t.Line("[EnhancedKeyUsageExtension]")
 	for _, oid := range r.EKUs {
-		name := ekuNames[oid].windows
+		name := plan.EKUName(oid)
 		if name == "" {
 			t.Line("OID = ", oid)
 			continue
@@ -269,7 +269,7 @@ func (w *writer) cnf(r *plan.CertRequest) ([]byte, error) {
 		if i > 0 {
 			t.B = append(t.B, ", "...)
 		}
-		t.B = append(t.B, cmpOr(ekuNames[oid].openssl, oid)...)
+		t.B = append(t.B, cmpOr(opensslEKU[oid], oid)...)
 	}
 	t.Line()
 	t.Line("subjectAltName   = @san")

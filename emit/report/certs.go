@@ -46,7 +46,7 @@ func certificates(b out, p *plan.Plan, _ emit.Options) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeMD(b, ekuName(oid))
+			writeMD(b, plan.EKULabel(oid))
 		}
 		nextCell(b)
 		switch certs.EnrollmentOf(r) {
@@ -153,16 +153,6 @@ func certTemplates(b out, p *plan.Plan) {
 	}
 	b.WriteString("\nRequests and commands name a template by its template name (General tab), which can differ from " +
 		"its display name.\n")
-}
-
-func ekuName(oid string) string {
-	switch oid {
-	case plan.EKUServerAuth:
-		return "Server Authentication (" + plan.EKUServerAuth + ")" // a constant: no string made per row
-	case plan.EKUClientAuth:
-		return "Client Authentication (" + plan.EKUClientAuth + ")"
-	}
-	return oid
 }
 
 func providerShort(provider string) string {
