@@ -17,7 +17,6 @@ const minimal = compiler.MinimalDesign
 // the file, line and field; nothing panics.
 func TestBadInput(t *testing.T) {
 	type want struct {
-		usage   string // substring of the usage error; empty when diagnostics are expected
 		diag    string // "file:line:col path" of the first IB000
 		message string // substring of its message
 	}

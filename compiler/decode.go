@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/ibcmc/ibcmc/plan"
@@ -425,9 +424,4 @@ func features(names []string) []plan.Feature {
 		out[i] = plan.Feature(n)
 	}
 	return out
-}
-
-// byID sorts derived entities by their stable IDs.
-func byID[T any](items []T, id func(T) string) {
-	slices.SortStableFunc(items, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
 }

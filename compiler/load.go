@@ -196,16 +196,6 @@ func checkInputs(paths []string) (*designInputs, error) {
 	return in, nil
 }
 
-// loadUser reads the design files or directory on their own, without the schema. I/O problems are
-// UsageErrors; CUE syntax and evaluation problems are returned as diagnostics.
-func loadUser(ctx *cue.Context, paths []string, cwd string) (*userInput, diag.List, error) {
-	inputs, err := checkInputs(paths)
-	if err != nil {
-		return nil, nil, err
-	}
-	return loadInputs(ctx, inputs, cwd)
-}
-
 func loadInputs(ctx *cue.Context, inputs *designInputs, cwd string) (*userInput, diag.List, error) {
 	in := &userInput{}
 	var values []cue.Value

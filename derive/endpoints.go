@@ -13,10 +13,6 @@ import (
 // internet FQDN, on the port that role listens on, once per publishing entry in front of it (or directly),
 // and each CMG's service name on 443.
 func Endpoints(p *plan.Plan) {
-	type key struct {
-		port int
-		pub  string
-	}
 	for _, s := range p.Systems {
 		if s.InternetFQDN == "" {
 			continue

@@ -322,17 +322,16 @@ func chunked(n int) io.Reader {
 
 // e2e is one product × mode running: proxy, fake backends, lab PKI.
 type e2e struct {
-	lab            *lab
-	httpsPort      int
-	httpPort       int
-	mp, fsp        *backend
-	mpURL, fspURL  string
-	dpURL          string
-	proxyClientCN  string
-	clientCN       string
-	product        plan.PublishingProduct
-	mode           plan.PublishingMode
-	configFileName string
+	lab           *lab
+	httpsPort     int
+	httpPort      int
+	mp, fsp       *backend
+	mpURL, fspURL string
+	dpURL         string
+	proxyClientCN string
+	clientCN      string
+	product       plan.PublishingProduct
+	mode          plan.PublishingMode
 }
 
 func startE2E(t *testing.T, product plan.PublishingProduct, mode plan.PublishingMode) *e2e {

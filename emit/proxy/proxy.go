@@ -171,8 +171,6 @@ func headerPolicy(r *plan.ProxyRoute) string {
 	return s + "cookies, credentials and anything else are dropped."
 }
 
-func comment(prefix, s string) string { return prefix + "# " + emit.SanitizeComment(s) + "\n" }
-
 // wrap writes a long comment over several lines of at most width characters.
 // configWriter accumulates a proxy config as indented lines and comments, and keeps the first error a
 // value's quoting reported (the emitter then refuses the config rather than write it).
